@@ -1,0 +1,1 @@
+//! Config file, profiles, environment and flags, merged in that order.

@@ -1,0 +1,1 @@
+//! Export of a result to CSV, JSON and JSON Lines.

@@ -1,0 +1,1 @@
+//! Query history and favourites in a local SQLite file.

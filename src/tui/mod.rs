@@ -1,0 +1,1 @@
+//! The explorer: state, messages, update, effects and views (ratatui).
