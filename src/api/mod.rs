@@ -5,9 +5,11 @@
 //! these signatures; the client task fills in the bodies and may add methods, not change these).
 
 pub mod error;
+pub mod secret;
 pub mod types;
 
 pub use error::ApiError;
+pub use secret::Secret;
 use std::time::{Duration, SystemTime};
 use types::*;
 
@@ -21,12 +23,12 @@ pub enum AuthConfig {
     /// A session exchanged from a JWT at `/auth/sso/to_session` (`X-Metabase-Session`).
     Session(JwtConfig),
     /// `X-API-Key`; `label` is what the status bar shows as "who".
-    ApiKey { key: String, label: String },
+    ApiKey { key: Secret, label: String },
 }
 
 #[derive(Clone, Debug)]
 pub struct JwtConfig {
-    pub secret: String,
+    pub secret: Secret,
     pub email: String,
     /// The claim that carries the email (Metabase's `jwt-attribute-email`, default `email`).
     pub email_claim: String,

@@ -7,8 +7,3 @@ pub fn run(_command: Command, _conn: &ConnArgs, _ui: &UiArgs) -> ExitCode {
     eprintln!("mbx: headless commands are being built");
     ExitCode::from(1)
 }
-
-pub fn explore(_conn: &ConnArgs, _ui: &UiArgs) -> ExitCode {
-    eprintln!("mbx: the explorer is being built");
-    ExitCode::from(1)
-}

@@ -365,7 +365,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Some(Command::Serve(args)) => serve::run(args),
         Some(command) => headless::run(command, &cli.conn, &cli.ui),
-        None => headless::explore(&cli.conn, &cli.ui),
+        None => crate::tui::run(&cli.conn, &cli.ui),
     }
 }
 
