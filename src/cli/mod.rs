@@ -2,6 +2,7 @@
 //! commands print answers for scripts. Exit codes: 0 ok, 1 other, 2 usage, 3 authentication,
 //! 4 permission or not found, 5 query failed (compare: 1 when the two users differ).
 
+pub mod connect;
 pub mod headless;
 pub mod serve;
 
