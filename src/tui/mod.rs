@@ -56,14 +56,18 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
         }
     };
     rt.block_on(async {
-        let connected = match crate::cli::connect::connect(conn).await {
+        // The in-process sandbox (when there is no --url) lives as long as `_sandbox`.
+        let crate::cli::connect::Connected {
+            client,
+            sandbox: _sandbox,
+        } = match crate::cli::connect::connect(conn).await {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("mbx: {e}");
                 return ExitCode::from(1);
             }
         };
-        match explore(connected.client, styles).await {
+        match explore(client, styles).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("mbx: the terminal failed: {e}");
