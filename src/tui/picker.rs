@@ -87,17 +87,29 @@ impl Picker {
         if self.free_text && !self.input.trim().is_empty() {
             out.push(Choice::Typed(self.input.trim().to_string()));
         }
-        out.extend(
-            self.items
-                .iter()
-                .enumerate()
-                .filter(|(_, it)| {
-                    needle.is_empty()
-                        || it.label.to_lowercase().contains(&needle)
-                        || it.detail.to_lowercase().contains(&needle)
-                })
-                .map(|(i, _)| Choice::Item(i)),
-        );
+        // Best matches first: the whole name, then names starting with the text, then the rest.
+        let mut matches: Vec<(u8, usize)> = self
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| {
+                let label = it.label.to_lowercase();
+                let rank = if needle.is_empty() {
+                    0
+                } else if label == needle || label.starts_with(&format!("{needle} ")) {
+                    0
+                } else if label.starts_with(&needle) {
+                    1
+                } else if label.contains(&needle) || it.detail.to_lowercase().contains(&needle) {
+                    2
+                } else {
+                    return None;
+                };
+                Some((rank, i))
+            })
+            .collect();
+        matches.sort_by_key(|(rank, _)| *rank);
+        out.extend(matches.into_iter().map(|(_, i)| Choice::Item(i)));
         out
     }
 
@@ -163,6 +175,17 @@ mod tests {
         assert_eq!(
             p.visible(),
             vec![Choice::Typed("50".into()), Choice::Item(0)]
+        );
+        p.input = "2".into();
+        p.items.push(Item::new("2", "", json!(2)));
+        assert_eq!(
+            p.visible(),
+            vec![
+                Choice::Typed("2".into()),
+                Choice::Item(2),
+                Choice::Item(1),
+                Choice::Item(0)
+            ]
         );
         p.step(1);
         p.toggle();

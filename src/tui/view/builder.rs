@@ -67,9 +67,9 @@ fn row_line(app: &App, q: &QueryRequest, row: FormRow) -> Line<'static> {
             let v = match q.limit {
                 Some(n) => n.to_string(),
                 None if q.is_bare() => {
-                    format!("none (r previews {} rows)", app.settings.preview_rows)
+                    format!("— (r previews {} rows)", app.settings.preview_rows)
                 }
-                None => "none".into(),
+                None => "—".into(),
             };
             Line::from(vec![
                 Span::styled("Limit ", s.section),

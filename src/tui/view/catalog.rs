@@ -31,7 +31,10 @@ pub fn draw(app: &App, f: &mut Frame, rect: Rect) {
     let width = usize::from(list.width);
     let entries = c.entries();
     if entries.is_empty() {
-        f.render_widget(Paragraph::new(empty_text(app)), list);
+        f.render_widget(
+            Paragraph::new(empty_text(app)).wrap(ratatui::widgets::Wrap { trim: true }),
+            list,
+        );
         return;
     }
     let lines = entries.iter().map(|e| entry_line(app, *e, width)).collect();

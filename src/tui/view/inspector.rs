@@ -239,19 +239,21 @@ fn field_details(
     out: &mut Vec<Line<'static>>,
 ) {
     let s = &app.styles;
+    let mut kind = format!(
+        "  {} · {}",
+        field.field_id,
+        field.field_type.map(FieldType::as_str).unwrap_or("?")
+    );
+    for extra in [&field.semantic_type, &field.database_type]
+        .into_iter()
+        .flatten()
+    {
+        kind.push_str(&format!(" · {}", extra.trim_start_matches("type/")));
+    }
     out.push(Line::from(vec![
         Span::styled(field.name.clone(), s.header),
-        Span::styled(format!("  {}", field.field_id), s.muted),
+        Span::styled(kind, s.muted),
     ]));
-    let mut kind = field
-        .field_type
-        .map(FieldType::as_str)
-        .unwrap_or("?")
-        .to_string();
-    for extra in [&field.semantic_type, &field.database_type].into_iter().flatten() {
-        kind.push_str(&format!(" · {extra}"));
-    }
-    out.push(line(kind, s.muted));
     if let Some(d) = &field.description {
         out.push(line(d.clone(), s.base));
     }

@@ -56,8 +56,17 @@ pub fn areas(area: Rect, focus: Focus, zoom: bool) -> Areas {
         }
         return a;
     }
-    let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+    // On short screens the row holding the focused pane gets most of the height.
+    let (top_pct, bottom_pct) = match (body.height < 36, focus) {
+        (false, _) => (45, 55),
+        (true, Focus::Catalog | Focus::Inspector) => (64, 36),
+        (true, Focus::Builder | Focus::Results) => (36, 64),
+    };
+    let [top, bottom] = Layout::vertical([
+        Constraint::Percentage(top_pct),
+        Constraint::Percentage(bottom_pct),
+    ])
+    .areas(body);
     let cols = [Constraint::Percentage(38), Constraint::Percentage(62)];
     let [catalog, inspector] = Layout::horizontal(cols).areas(top);
     let [builder, results] = Layout::horizontal(cols).areas(bottom);
