@@ -600,3 +600,22 @@ fn a_frame_formats_only_the_visible_cells_of_a_million_rows() {
         "formatted {formatted} cells for {body_rows} rows × {visible_cols} columns"
     );
 }
+
+#[test]
+fn long_cells_are_cut_to_the_fitted_width_with_an_ellipsis() {
+    let long = "x".repeat(100);
+    let rs = ResultSet {
+        columns: vec![column("NOTE", "type/Text"), column("N", "type/Integer")],
+        rows: vec![vec![Cell::Text(long.clone().into()), Cell::Int(7)].into_boxed_slice()],
+    };
+    let g = Grid::new(rs);
+    assert_eq!(g.column_width(0), MAX_FITTED_WIDTH);
+    let terminal = render(&g, 80, 5);
+    let buf = terminal.backend().buffer();
+    let row: String = (0..80).map(|x| buf[(x, 1)].symbol().to_string()).collect();
+    let shown = format!("{}…", "x".repeat(usize::from(MAX_FITTED_WIDTH) - 1));
+    assert!(row.starts_with(&shown), "{row}");
+    assert!(row.contains(" 7"), "the next column still shows: {row}");
+    // The data is untouched: copy and the popup give the whole value.
+    assert_eq!(g.copy_cell(), long);
+}
