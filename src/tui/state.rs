@@ -6,9 +6,10 @@ use super::picker::Picker;
 use super::theme::Styles;
 use crate::api::AuthStatus;
 use crate::api::types::{
-    ApiEra, Database, Entity, Field, FieldId, FieldValues, MetricDetails, QueryResult, SearchItem,
-    TableDetails, TableSummary,
+    ApiEra, Database, Entity, Field, FieldId, FieldValues, MetricDetails, SearchItem, TableDetails,
+    TableSummary,
 };
+use crate::grid::Grid;
 use crate::query::{QueryRequest, Source};
 use ratatui_textarea::TextArea;
 use std::collections::HashMap;
@@ -85,7 +86,8 @@ pub struct LastRequest {
 
 #[derive(Debug)]
 pub enum Overlay {
-    Help,
+    /// The keys for the focused pane, scrolled by this many lines.
+    Help(u16),
     Error(String),
     Picker(Picker),
 }
@@ -521,8 +523,10 @@ pub enum Run {
         started: Instant,
         what: String,
     },
+    /// The rows are in `ResultsState::grid`.
     Done {
-        result: Box<QueryResult>,
+        row_count: u64,
+        running_time_ms: u64,
         elapsed: Duration,
         what: String,
     },
@@ -538,8 +542,6 @@ pub enum Run {
 #[derive(Debug, Default)]
 pub struct ResultsState {
     pub run: Run,
-    pub row: usize,
-    pub col: usize,
-    /// Display widths per column, fitted once when a result arrives.
-    pub widths: Vec<u16>,
+    /// The last result's rows, while it is shown.
+    pub grid: Option<Grid>,
 }

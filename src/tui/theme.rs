@@ -2,6 +2,7 @@
 //! views draw with. Loading a palette and deriving styles are separate steps, so other palettes
 //! (light, high contrast, user files, NO_COLOR) only need to produce a `Palette`.
 
+use crate::grid::GridStyles;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::str::FromStr;
@@ -125,6 +126,7 @@ pub struct Styles {
     pub badge: Style,
     pub input: Style,
     pub popup: Style,
+    pub grid: GridStyles,
 }
 
 impl Styles {
@@ -154,6 +156,26 @@ impl Styles {
             badge: base.fg(p.success).add_modifier(Modifier::BOLD),
             input: base.fg(p.fg).add_modifier(Modifier::UNDERLINED),
             popup: base,
+            grid: GridStyles {
+                header: base.fg(p.header).add_modifier(Modifier::BOLD),
+                cell: base,
+                number: base.fg(p.number),
+                null: base.fg(p.null).add_modifier(Modifier::ITALIC),
+                selected_row: Style::new().bg(p.selection),
+                selected_cell: Style::new()
+                    .fg(p.bg)
+                    .bg(p.accent)
+                    .add_modifier(Modifier::BOLD),
+                search_match: Style::new().fg(p.bg).bg(p.warning),
+                current_match: Style::new()
+                    .fg(p.bg)
+                    .bg(p.error)
+                    .add_modifier(Modifier::BOLD),
+                frozen_separator: base.fg(p.border),
+                muted: base.fg(p.muted),
+                popup_border: base.fg(p.border_focused),
+                popup_text: base,
+            },
         }
     }
 

@@ -23,6 +23,26 @@ pub fn startup(app: &mut App) -> Vec<Effect> {
 }
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let fx = handle(app, msg);
+    sync_grid_viewport(app);
+    fx
+}
+
+/// The grid scrolls by itself; it needs to know how much of it is on screen now.
+fn sync_grid_viewport(app: &mut App) {
+    let area = grid_area(screen(app).results);
+    if let Some(g) = &mut app.results.grid {
+        g.set_viewport(area.width, area.height.max(2));
+    }
+}
+
+/// Where the grid (header included) is drawn inside the results pane.
+pub fn grid_area(pane: Rect) -> Rect {
+    let (header, rows, _) = layout::results_parts(pane);
+    header.union(rows)
+}
+
+fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(k) => key(app, k),
         Msg::Mouse(m) => mouse(app, m),
@@ -65,7 +85,20 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         return vec![Effect::Quit];
     }
     match &mut app.overlay {
-        Some(Overlay::Help) | Some(Overlay::Error(_)) => {
+        Some(Overlay::Help(scroll)) => {
+            match k.code {
+                KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
+                KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => *scroll = scroll.saturating_add(10),
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') | KeyCode::Char('q') => {
+                    app.overlay = None;
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
+        Some(Overlay::Error(_)) => {
             if matches!(
                 k.code,
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') | KeyCode::Char('q')
@@ -93,7 +126,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit | Action::ForceQuit => vec![Effect::Quit],
         Action::Help => {
-            app.overlay = Some(Overlay::Help);
+            app.overlay = Some(Overlay::Help(0));
             Vec::new()
         }
         Action::FocusNext => {
@@ -127,13 +160,10 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Top => move_in(app, app.focus, isize::MIN / 2),
         Action::Bottom => move_in(app, app.focus, isize::MAX / 2),
         Action::Left | Action::Right => {
-            if app.focus == Focus::Results {
-                let n = app.results.widths.len();
-                let mut c = Cursor {
-                    selected: app.results.col,
-                };
-                c.step(if action == Action::Left { -1 } else { 1 }, n);
-                app.results.col = c.selected;
+            if app.focus == Focus::Results
+                && let Some(g) = &mut app.results.grid
+            {
+                g.move_cols(if action == Action::Left { -1 } else { 1 });
             }
             Vec::new()
         }
@@ -208,12 +238,8 @@ fn move_in(app: &mut App, pane: Focus, delta: isize) -> Vec<Effect> {
             Vec::new()
         }
         Focus::Results => {
-            if let Run::Done { result, .. } = &app.results.run {
-                let mut c = Cursor {
-                    selected: app.results.row,
-                };
-                c.step(delta, result.result.row_count());
-                app.results.row = c.selected;
+            if let Some(g) = &mut app.results.grid {
+                g.move_rows(delta);
             }
             Vec::new()
         }
@@ -1208,12 +1234,11 @@ fn click(app: &mut App, pane: Focus, rect: Rect, x: u16, y: u16) -> Vec<Effect> 
             Vec::new()
         }
         Focus::Results => {
-            let (_, rows, _) = layout::results_parts(rect);
-            if let Run::Done { result, .. } = &app.results.run
-                && let Some(i) = clicked_row(rows, app.results.row, x, y)
-                && i < result.result.row_count()
+            let area = grid_area(rect);
+            if let Some(g) = &mut app.results.grid
+                && let Some((row, col)) = crate::grid::GridView::new(g).cell_at(area, x, y)
             {
-                app.results.row = i;
+                g.select(row, col);
             }
             Vec::new()
         }
@@ -1331,19 +1356,21 @@ fn answer(app: &mut App, a: Answer) -> Vec<Effect> {
                 return Vec::new();
             }
             let what = what.clone();
-            app.results.row = 0;
-            app.results.col = 0;
             app.results.run = match r {
                 Ok(result) => {
-                    app.results.widths = super::view::results::fit_widths(&result.result);
+                    let mut grid = crate::grid::Grid::new(result.result);
+                    grid.set_row_cap(result.row_cap);
+                    grid.set_more_available(result.next.is_some());
+                    app.results.grid = Some(grid);
                     Run::Done {
-                        result: Box::new(result),
+                        row_count: result.row_count,
+                        running_time_ms: result.running_time_ms,
                         elapsed: a.elapsed,
                         what,
                     }
                 }
                 Err(error) => {
-                    app.results.widths.clear();
+                    app.results.grid = None;
                     Run::Failed { error, what }
                 }
             };

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 pub fn draw_overlay(app: &App, f: &mut Frame, area: Rect) {
     match &app.overlay {
         None => {}
-        Some(Overlay::Help) => help(app, f, area),
+        Some(Overlay::Help(scroll)) => help(app, f, area, *scroll),
         Some(Overlay::Error(e)) => error(app, f, area, e),
         Some(Overlay::Picker(p)) => picker(app, f, area, p),
     }
@@ -70,17 +70,18 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     out
 }
 
-fn help(app: &App, f: &mut Frame, area: Rect) {
+fn help(app: &App, f: &mut Frame, area: Rect, scroll: u16) {
     let lines = help_lines(app);
+    let max_scroll = (lines.len() as u16).saturating_sub(area.height.saturating_sub(4));
     let w = area.width.saturating_sub(4).min(96);
     let h = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
     let r = centered(area, w, h);
     f.render_widget(Clear, r);
-    let title = format!("Keys · {} (Esc closes)", app.focus.scope().title());
+    let title = format!("Keys · {} (↑↓ scroll · Esc closes)", app.focus.scope().title());
     f.render_widget(
         Paragraph::new(lines)
             .block(popup_block(app, title))
-            .wrap(Wrap { trim: false }),
+            .scroll((scroll.min(max_scroll), 0)),
         r,
     );
 }
