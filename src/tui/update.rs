@@ -1264,11 +1264,14 @@ fn answer(app: &mut App, a: Answer) -> Vec<Effect> {
         | Reply::Query(Err(e)) => Some(e.clone()),
         _ => None,
     };
-    app.last = Some(LastRequest {
-        label,
-        error,
-        elapsed: a.elapsed,
-    });
+    // The database list is a capability probe: a server without one is not an error to flag.
+    if !matches!(a.reply, Reply::Databases(Err(_))) {
+        app.last = Some(LastRequest {
+            label,
+            error,
+            elapsed: a.elapsed,
+        });
+    }
     app.auth = a.auth;
     let id = a.id;
     match a.reply {

@@ -33,10 +33,10 @@ pub fn draw(app: &App, f: &mut Frame, rect: Rect) {
     }
     let Some(q) = app.draft() else {
         f.render_widget(
-            Paragraph::new(vec![
-                line("Open a table or metric to build a query on it.", s.muted),
-                line("r then runs it; with nothing added, a preview.", s.muted),
-            ])
+            Paragraph::new(vec![line(
+                "Open a table or metric to build a query on it.",
+                s.muted,
+            )])
             .wrap(Wrap { trim: true }),
             form,
         );

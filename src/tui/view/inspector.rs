@@ -31,11 +31,11 @@ pub fn draw(app: &App, f: &mut Frame, rect: Rect) {
             ));
         }
     }
+    let gap = if head.is_empty() { "" } else { "  " };
     if ins.loading.is_some() {
-        head.push(Span::styled(format!("  {} loading…", app.spin()), s.accent));
-    }
-    if let Some(e) = &ins.error {
-        head.push(Span::styled(format!("  {e}"), s.error));
+        head.push(Span::styled(format!("{gap}{} loading…", app.spin()), s.accent));
+    } else if let Some(e) = &ins.error {
+        head.push(Span::styled(format!("{gap}{e}"), s.error));
     }
     f.render_widget(Paragraph::new(Line::from(head)), title);
 
@@ -244,19 +244,13 @@ fn field_details(
         field.field_id,
         field.field_type.map(FieldType::as_str).unwrap_or("?")
     );
-    for extra in [&field.semantic_type, &field.database_type]
-        .into_iter()
-        .flatten()
-    {
-        kind.push_str(&format!(" · {}", extra.trim_start_matches("type/")));
+    if let Some(sem) = &field.semantic_type {
+        kind.push_str(&format!(" · {}", sem.trim_start_matches("type/")));
     }
     out.push(Line::from(vec![
         Span::styled(field.name.clone(), s.header),
         Span::styled(kind, s.muted),
     ]));
-    if let Some(d) = &field.description {
-        out.push(line(d.clone(), s.base));
-    }
     let key = (cur.entity(), field.field_id.clone());
     match app.inspector.values.get(&key) {
         None => {}
@@ -266,13 +260,11 @@ fn field_details(
             if let Some(st) = &v.statistics {
                 stats_lines(app, st, width, out);
             }
-            if v.values.is_empty() {
-                out.push(line("no cached values", s.muted));
-            } else {
-                out.push(line(format!("Values ({})", v.values.len()), s.section));
+            if !v.values.is_empty() {
                 let shown: Vec<String> = v
                     .values
                     .iter()
+                    .take(60)
                     .map(|x| match x {
                         serde_json::Value::Array(p) => {
                             p.first().map(value_text).unwrap_or_default()
@@ -280,21 +272,15 @@ fn field_details(
                         other => value_text(other),
                     })
                     .collect();
-                let mut cur_line = String::new();
-                for val in shown.iter().take(60) {
-                    let piece = format!("{val} · ");
-                    if !cur_line.is_empty() && cur_line.chars().count() + piece.len() > width {
-                        out.push(line(cur_line.clone(), s.base));
-                        cur_line.clear();
-                    }
-                    cur_line.push_str(&piece);
-                }
-                let cur_line = cur_line.trim_end_matches(" · ").to_string();
-                if !cur_line.is_empty() {
-                    out.push(line(cur_line, s.base));
-                }
+                out.push(Line::from(vec![
+                    Span::styled(format!("{} values: ", v.values.len()), s.section),
+                    Span::styled(shown.join(" · "), s.base),
+                ]));
             }
         }
+    }
+    if let Some(d) = &field.description {
+        out.push(line(d.clone(), s.muted));
     }
 }
 
@@ -330,7 +316,7 @@ fn stats_lines(app: &App, st: &FieldStats, width: usize, out: &mut Vec<Line<'sta
     if let Some(b) = box_line(st, width.saturating_sub(2)) {
         out.push(line(b, s.number));
     }
-    if let Some(p) = st.percent_null {
+    if let Some(p) = st.percent_null.filter(|p| *p > 0.0) {
         let w = 20usize;
         let filled = ((p.clamp(0.0, 1.0)) * w as f64).round() as usize;
         out.push(Line::from(vec![

@@ -53,7 +53,7 @@ pub fn draw(app: &App, f: &mut Frame, rect: Rect) {
             let (_, _, footer) = layout::results_parts(rect);
             let mut spans = vec![Span::styled(
                 format!(
-                    "{} · {row_count} rows in {running_time_ms} ms ({}) · {what}",
+                    "{} · {what} · {row_count} rows in {running_time_ms:>5} ms ({:>7})",
                     grid.status_line(),
                     human_duration(*elapsed),
                 ),

@@ -17,7 +17,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     ];
     if let Some(age) = app.auth.token_age {
         who.push(Span::styled(
-            format!(" token {}s", age.as_secs()),
+            format!(" token {:>3}s", age.as_secs()),
             s.muted,
         ));
     }
@@ -27,8 +27,6 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             s.muted,
         ));
     }
-    who.push(sep());
-    who.push(Span::styled(app.session.url.clone(), s.base));
     who.push(sep());
     who.push(Span::styled(
         app.era.map(|e| e.as_str()).unwrap_or("api ?").to_string(),
@@ -44,18 +42,18 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                 Some(_) => ("✗", s.error),
             };
             who.push(Span::styled(format!("{mark} {}", last.label), style));
+            // Fixed width, so that what follows does not shift as times change.
             who.push(Span::styled(
-                format!(" {}", human_duration(last.elapsed)),
+                format!(" {:>7}", human_duration(last.elapsed)),
                 s.muted,
             ));
-            if let Some(e) = &last.error {
-                who.push(Span::styled(format!(": {e}"), s.error));
-            }
             if app.is_busy() {
-                who.push(Span::styled(format!("  {}", app.spin()), s.accent));
+                who.push(Span::styled(format!(" {}", app.spin()), s.accent));
             }
         }
     }
+    who.push(sep());
+    who.push(Span::styled(app.session.url.clone(), s.base));
     let mut hints = vec![Span::raw(" ")];
     for (key, action) in app.keymap.hints(app.focus.scope()) {
         hints.push(Span::styled(key, s.key));
