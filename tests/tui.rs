@@ -2,8 +2,8 @@
 //! real sandbox answering every request.
 
 mod tui {
-    pub mod harness;
     mod behaviour;
+    pub mod harness;
     mod screens;
     mod styles;
 }

@@ -270,7 +270,10 @@ async fn resolve_id(c: &Client, text: &str, kind: ItemKind) -> Result<i64, Failu
         [id] => Ok(*id),
         [] => Err(Failure {
             code: 4,
-            message: format!("no {label} named {text:?} that {} can see", c.identity().email),
+            message: format!(
+                "no {label} named {text:?} that {} can see",
+                c.identity().email
+            ),
         }),
         many => Err(Failure::usage(format!(
             "{text:?} names several {label}s (ids {}): give an id",
@@ -289,7 +292,9 @@ fn field_rows(fields: &[Field]) -> Vec<Vec<Value>> {
             vec![
                 to_json(&f.field_id),
                 json!(f.name),
-                f.field_type.map(|t| json!(t.as_str())).unwrap_or(Value::Null),
+                f.field_type
+                    .map(|t| json!(t.as_str()))
+                    .unwrap_or(Value::Null),
                 opt(&f.semantic_type),
                 opt(&f.description),
             ]
@@ -488,7 +493,9 @@ fn check_spec(spec: &QuerySpec) -> Result<(), Failure> {
             "query needs --table, --metric or --body (see mbx query --help)",
         ));
     }
-    if spec.metric.is_some() && (!spec.aggs.is_empty() || !spec.order.is_empty() || spec.limit.is_some()) {
+    if spec.metric.is_some()
+        && (!spec.aggs.is_empty() || !spec.order.is_empty() || spec.limit.is_some())
+    {
         return Err(Failure::usage(
             "a metric query takes only --filter and --by; remove --agg, --order and --limit",
         ));
@@ -501,7 +508,9 @@ fn check_spec(spec: &QuerySpec) -> Result<(), Failure> {
             )));
         };
         if FilterOp::parse(op).is_none() {
-            return Err(Failure::usage(format!("--filter {f:?}: unknown operation {op:?}")));
+            return Err(Failure::usage(format!(
+                "--filter {f:?}: unknown operation {op:?}"
+            )));
         }
     }
     Ok(())
@@ -552,7 +561,10 @@ async fn build_query(c: &Client, spec: &QuerySpec) -> Result<QueryRequest, Failu
     let mut q = QueryRequest::new(source);
     q.limit = spec.limit;
     let needs_fields = !spec.filters.is_empty()
-        || spec.aggs.iter().any(|a| a.contains(':') && !a.starts_with("measure:"))
+        || spec
+            .aggs
+            .iter()
+            .any(|a| a.contains(':') && !a.starts_with("measure:"))
         || !spec.by.is_empty()
         || !spec.order.is_empty();
     let fields = if needs_fields {
@@ -563,7 +575,9 @@ async fn build_query(c: &Client, spec: &QuerySpec) -> Result<QueryRequest, Failu
     for f in &spec.filters {
         let mut words = f.trim().splitn(3, char::is_whitespace);
         let (Some(name), Some(op)) = (words.next(), words.next()) else {
-            return Err(Failure::usage(format!("--filter {f:?}: write FIELD OPERATION [VALUE]")));
+            return Err(Failure::usage(format!(
+                "--filter {f:?}: write FIELD OPERATION [VALUE]"
+            )));
         };
         let op = FilterOp::parse(op)
             .ok_or_else(|| Failure::usage(format!("--filter {f:?}: unknown operation {op:?}")))?;
@@ -629,7 +643,9 @@ async fn build_query(c: &Client, spec: &QuerySpec) -> Result<QueryRequest, Failu
         let (name, unit) = split_suffix(b);
         let field_granularity = match unit {
             Some(u) => Some(TemporalUnit::parse(u).ok_or_else(|| {
-                Failure::usage(format!("--by {b:?}: unknown unit {u:?} (day, week, month, …)"))
+                Failure::usage(format!(
+                    "--by {b:?}: unknown unit {u:?} (day, week, month, …)"
+                ))
             })?),
             None => None,
         };
@@ -643,7 +659,11 @@ async fn build_query(c: &Client, spec: &QuerySpec) -> Result<QueryRequest, Failu
         let direction = match dir.map(str::to_ascii_lowercase).as_deref() {
             None | Some("asc") => SortDir::Asc,
             Some("desc") => SortDir::Desc,
-            Some(d) => return Err(Failure::usage(format!("--order {o:?}: {d:?} is not asc or desc"))),
+            Some(d) => {
+                return Err(Failure::usage(format!(
+                    "--order {o:?}: {d:?} is not asc or desc"
+                )));
+            }
         };
         q.order_by.push(OrderBy {
             field: FieldRef {
@@ -712,7 +732,10 @@ fn rows_as_objects(rs: &ResultSet) -> Value {
             .map(|row| {
                 let mut m = Map::new();
                 for (i, col) in rs.columns.iter().enumerate() {
-                    m.insert(col.name.clone(), row.get(i).map(Cell::to_json).unwrap_or(Value::Null));
+                    m.insert(
+                        col.name.clone(),
+                        row.get(i).map(Cell::to_json).unwrap_or(Value::Null),
+                    );
                 }
                 Value::Object(m)
             })
@@ -813,7 +836,11 @@ fn write_table(out: &Output, w: &mut impl Write) -> std::io::Result<()> {
     let line = |items: &[String], w: &mut dyn Write| -> std::io::Result<()> {
         let mut s = String::new();
         for (i, item) in items.iter().enumerate() {
-            let pad = widths.get(i).copied().unwrap_or(0).saturating_sub(item.width());
+            let pad = widths
+                .get(i)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(item.width());
             s.push_str(item);
             if i + 1 < items.len() {
                 s.push_str(&" ".repeat(pad + 2));
@@ -856,7 +883,10 @@ mod tests {
             render(OutputFormat::Jsonl),
             "{\"A\":1,\"B\":\"x,y\"}\n{\"A\":null,\"B\":\"é\"}\n"
         );
-        assert_eq!(render(OutputFormat::Table), "1 rows\nA  B\n-  ---\n1  x,y\n   é\n");
+        assert_eq!(
+            render(OutputFormat::Table),
+            "1 rows\nA  B\n-  ---\n1  x,y\n   é\n"
+        );
         assert!(render(OutputFormat::Json).contains("\"B\": \"x,y\""));
     }
 
@@ -868,13 +898,19 @@ mod tests {
             ..QuerySpec::default()
         };
         assert_eq!(check_spec(&spec).err().map(|f| f.code), Some(2));
-        assert_eq!(check_spec(&QuerySpec::default()).err().map(|f| f.code), Some(2));
+        assert_eq!(
+            check_spec(&QuerySpec::default()).err().map(|f| f.code),
+            Some(2)
+        );
         let body = QuerySpec {
             body: Some(r#"{"table_id": 3, "limit": 2}"#.into()),
             ..QuerySpec::default()
         };
         assert!(check_spec(&body).is_ok());
-        assert_eq!(split_suffix("CREATED_AT:month"), ("CREATED_AT", Some("month")));
+        assert_eq!(
+            split_suffix("CREATED_AT:month"),
+            ("CREATED_AT", Some("month"))
+        );
         assert_eq!(literal("12.5", FilterOp::Equals).ok(), Some(json!(12.5)));
         assert_eq!(literal("CA", FilterOp::Equals).ok(), Some(json!("CA")));
         assert!(literal("x", FilterOp::YearEquals).is_err());

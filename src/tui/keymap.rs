@@ -186,7 +186,13 @@ const DEFAULTS: &[Row] = &[
         "quit from anywhere",
         false,
     ),
-    (Scope::Global, Action::Help, &[Key::ch('?')], "help for the focused pane", true),
+    (
+        Scope::Global,
+        Action::Help,
+        &[Key::ch('?')],
+        "help for the focused pane",
+        true,
+    ),
     (
         Scope::Global,
         Action::FocusNext,

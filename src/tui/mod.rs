@@ -81,8 +81,9 @@ fn load_styles(ui: &UiArgs) -> Result<Styles, String> {
     match ui.theme.as_deref() {
         None | Some("dark") => Ok(Styles::dark()),
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("theme `{path}`: not a built-in theme and not readable: {e}"))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                format!("theme `{path}`: not a built-in theme and not readable: {e}")
+            })?;
             let p = Palette::from_toml(&text).map_err(|e| format!("theme `{path}`: {e}"))?;
             Ok(Styles::from_palette(&p))
         }

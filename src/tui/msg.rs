@@ -23,7 +23,7 @@ pub enum Msg {
     /// The search debounce for generation `n` ran out.
     SearchDue(u64),
     /// A request finished.
-    Answer(Answer),
+    Answer(Box<Answer>),
 }
 
 /// A finished request: what came back, how long it took, and the credential's state after it.
@@ -97,10 +97,16 @@ impl Request {
 /// What `update` asks the runner to do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
-    Send { id: ReqId, req: Request },
+    Send {
+        id: ReqId,
+        req: Request,
+    },
     /// Abort a running request; its answer will never come.
     Cancel(ReqId),
     /// Send `SearchDue(generation)` after the delay.
-    Debounce { generation: u64, after: Duration },
+    Debounce {
+        generation: u64,
+        after: Duration,
+    },
     Quit,
 }

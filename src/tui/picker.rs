@@ -94,9 +94,10 @@ impl Picker {
             .enumerate()
             .filter_map(|(i, it)| {
                 let label = it.label.to_lowercase();
-                let rank = if needle.is_empty() {
-                    0
-                } else if label == needle || label.starts_with(&format!("{needle} ")) {
+                let rank = if needle.is_empty()
+                    || label == needle
+                    || label.starts_with(&format!("{needle} "))
+                {
                     0
                 } else if label.starts_with(&needle) {
                     1

@@ -53,7 +53,7 @@ impl Runner {
                         elapsed: started.elapsed(),
                         auth: client.auth_status(),
                     };
-                    let _ = tx.send(Msg::Answer(answer));
+                    let _ = tx.send(Msg::Answer(Box::new(answer)));
                 });
                 self.running.insert(id, task.abort_handle());
             }

@@ -383,7 +383,7 @@ impl InspRow {
 #[derive(Debug)]
 pub enum Values {
     Loading(ReqId),
-    Loaded(FieldValues),
+    Loaded(Box<FieldValues>),
     Failed(String),
 }
 
@@ -403,7 +403,10 @@ pub struct InspectorState {
 
 impl InspectorState {
     pub fn rows(&self) -> Vec<InspRow> {
-        self.current.as_ref().map(Inspected::rows).unwrap_or_default()
+        self.current
+            .as_ref()
+            .map(Inspected::rows)
+            .unwrap_or_default()
     }
 
     pub fn selected_row(&self) -> Option<InspRow> {

@@ -14,7 +14,9 @@ pub const DARK: &str = include_str!("../../themes/dark.toml");
 pub enum ThemeError {
     #[error("theme file is not valid TOML: {0}")]
     Toml(String),
-    #[error("theme colour `{key}` = \"{value}\" is not a colour (use #rrggbb, a colour name or reset)")]
+    #[error(
+        "theme colour `{key}` = \"{value}\" is not a colour (use #rrggbb, a colour name or reset)"
+    )]
     Colour { key: &'static str, value: String },
 }
 

@@ -56,7 +56,7 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::SearchDue(generation) => search_due(app, generation),
-        Msg::Answer(a) => answer(app, a),
+        Msg::Answer(a) => answer(app, *a),
     }
 }
 
@@ -594,7 +594,11 @@ fn field_items<'a>(fields: impl IntoIterator<Item = &'a Field>) -> Vec<Item> {
     fields
         .into_iter()
         .map(|f| {
-            let mut detail = f.field_type.map(FieldType::as_str).unwrap_or("?").to_string();
+            let mut detail = f
+                .field_type
+                .map(FieldType::as_str)
+                .unwrap_or("?")
+                .to_string();
             if let Some(t) = &f.table_reference {
                 detail = format!("{detail} · via {t}");
             }
@@ -624,14 +628,30 @@ fn builder_add(app: &mut App) -> Vec<Effect> {
         .unwrap_or(Section::Filters);
     let fields = app.fields();
     let picker = match section {
-        Section::Filters => Picker::new("Filter on which field?", Step::FilterField, field_items(fields)),
-        Section::GroupBy => Picker::new("Group by which field?", Step::GroupField, field_items(fields)),
-        Section::OrderBy => Picker::new("Order by which field?", Step::OrderField, field_items(fields)),
+        Section::Filters => Picker::new(
+            "Filter on which field?",
+            Step::FilterField,
+            field_items(fields),
+        ),
+        Section::GroupBy => Picker::new(
+            "Group by which field?",
+            Step::GroupField,
+            field_items(fields),
+        ),
+        Section::OrderBy => Picker::new(
+            "Order by which field?",
+            Step::OrderField,
+            field_items(fields),
+        ),
         Section::Aggregations => {
             let mut items: Vec<Item> = AggFunction::ALL
                 .iter()
                 .map(|f| {
-                    let detail = if f.needs_field() { "of a field" } else { "rows" };
+                    let detail = if f.needs_field() {
+                        "of a field"
+                    } else {
+                        "rows"
+                    };
                     Item::new(f.as_str(), detail, json!({ "function": f.as_str() }))
                 })
                 .collect();
@@ -857,7 +877,10 @@ fn picker_choose(app: &mut App, p: Picker) -> Vec<Effect> {
             None => refuse(app, "pick a field".into()),
         },
         Step::FilterOp { field } => {
-            let Some(op) = chosen.as_ref().and_then(Value::as_str).and_then(FilterOp::parse)
+            let Some(op) = chosen
+                .as_ref()
+                .and_then(Value::as_str)
+                .and_then(FilterOp::parse)
             else {
                 return refuse(app, "pick an operation".into());
             };
@@ -880,9 +903,12 @@ fn picker_choose(app: &mut App, p: Picker) -> Vec<Effect> {
             let ftype = app.field(&field).and_then(|f| f.field_type);
             let mut values = Vec::new();
             if !p.marked.is_empty() {
-                values.extend(p.marked.iter().filter_map(|i| p.items.get(*i)).map(|it| {
-                    it.value.clone()
-                }));
+                values.extend(
+                    p.marked
+                        .iter()
+                        .filter_map(|i| p.items.get(*i))
+                        .map(|it| it.value.clone()),
+                );
             } else {
                 match p.current() {
                     Some(Choice::Typed(t)) => match typed_value(&t, ftype, op) {
@@ -993,7 +1019,8 @@ fn picker_choose(app: &mut App, p: Picker) -> Vec<Effect> {
                     .iter()
                     .map(|u| Item::new(u.as_str(), u.label(), json!(u.as_str())))
                     .collect();
-                let mut picker = Picker::new("Which granularity?", Step::GroupUnit { field }, items);
+                let mut picker =
+                    Picker::new("Which granularity?", Step::GroupUnit { field }, items);
                 picker.selected = TemporalUnit::GRANULARITIES
                     .iter()
                     .position(|u| *u == TemporalUnit::Month)
@@ -1011,7 +1038,10 @@ fn picker_choose(app: &mut App, p: Picker) -> Vec<Effect> {
             Vec::new()
         }
         Step::GroupUnit { field } => {
-            let unit = chosen.as_ref().and_then(Value::as_str).and_then(TemporalUnit::parse);
+            let unit = chosen
+                .as_ref()
+                .and_then(Value::as_str)
+                .and_then(TemporalUnit::parse);
             app.overlay = None;
             edit_draft(app, |q| {
                 q.group_by.push(GroupBy {
@@ -1062,7 +1092,10 @@ fn picker_choose(app: &mut App, p: Picker) -> Vec<Effect> {
                     edit_draft(app, |q| q.limit = Some(n));
                     Vec::new()
                 }
-                _ => refuse(app, format!("the limit must be a positive whole number, not “{text}”")),
+                _ => refuse(
+                    app,
+                    format!("the limit must be a positive whole number, not “{text}”"),
+                ),
             }
         }
     }
@@ -1345,14 +1378,17 @@ fn answer(app: &mut App, a: Answer) -> Vec<Effect> {
                 p.loading = false;
             }
             let v = match r {
-                Ok(v) => Values::Loaded(v),
+                Ok(v) => Values::Loaded(Box::new(v)),
                 Err(e) => Values::Failed(e),
             };
             app.inspector.values.insert(key, v);
             Vec::new()
         }
         Reply::Query(r) => {
-            let Run::Running { id: running, what, .. } = &app.results.run else {
+            let Run::Running {
+                id: running, what, ..
+            } = &app.results.run
+            else {
                 return Vec::new();
             };
             if *running != id {

@@ -69,7 +69,12 @@ async fn follow_a_foreign_key_and_come_back() {
     h.select_inspector_row("TOTAL").await;
     // The selected field's values and statistics were fetched.
     let key = (
-        h.app.inspector.current.as_ref().map(Inspected::entity).unwrap(),
+        h.app
+            .inspector
+            .current
+            .as_ref()
+            .map(Inspected::entity)
+            .unwrap(),
         h.app.inspector.selected_field().unwrap().field_id.clone(),
     );
     assert!(matches!(
@@ -90,7 +95,10 @@ async fn follow_a_foreign_key_and_come_back() {
         Some(Inspected::Table(t)) => assert_eq!(t.name, "ORDERS"),
         other => panic!("expected ORDERS, got {other:?}"),
     }
-    assert_eq!(h.app.inspector.cursor.selected, row, "back restores the row");
+    assert_eq!(
+        h.app.inspector.cursor.selected, row,
+        "back restores the row"
+    );
     assert!(h.app.inspector.history.is_empty());
 }
 
@@ -104,7 +112,10 @@ async fn the_builder_assembles_the_monthly_count_and_runs_it() {
         &q.filters[..],
         [Filter::Field { operation: FilterOp::GreaterThan, value: Some(v), .. }] if *v == json!(50)
     ));
-    assert!(matches!(&q.aggregations[..], [Aggregation::Function { field_id: None, .. }]));
+    assert!(matches!(
+        &q.aggregations[..],
+        [Aggregation::Function { field_id: None, .. }]
+    ));
     assert_eq!(q.group_by[0].field_granularity, Some(TemporalUnit::Month));
     h.key(KeyCode::Char('r'));
     assert_eq!(h.app.focus, Focus::Results);
@@ -150,7 +161,9 @@ async fn an_invalid_query_is_refused_before_anything_is_sent() {
     h.open("orders").await;
     h.key(KeyCode::Tab);
     h.key(KeyCode::Char('e'));
-    h.app.builder.editor = Some(ratatui_textarea::TextArea::new(vec!["{\"table_id\": ".into()]));
+    h.app.builder.editor = Some(ratatui_textarea::TextArea::new(vec![
+        "{\"table_id\": ".into(),
+    ]));
     h.ctrl('s');
     let problem = h.app.builder.problem.clone().unwrap_or_default();
     assert!(problem.contains("not valid JSON"), "{problem}");
@@ -210,22 +223,16 @@ async fn focus_cycles_and_the_mouse_focuses_and_scrolls() {
     assert_eq!(h.app.focus, Focus::Results);
     h.open("orders").await;
     // Click the third line of the inspector list (below its title line).
-    let areas = mbx::tui::view::layout::areas(
-        ratatui::layout::Rect::new(0, 0, 80, 24),
-        h.app.focus,
-        false,
-    );
+    let areas =
+        mbx::tui::view::layout::areas(ratatui::layout::Rect::new(0, 0, 80, 24), h.app.focus, false);
     let (_, list, _) = mbx::tui::view::layout::inspector_parts(areas.inspector);
     h.click(list.x + 2, list.y + 2);
     assert_eq!(h.app.focus, Focus::Inspector);
     assert_eq!(h.app.inspector.cursor.selected, 2);
     h.click(areas.builder.x + 1, areas.builder.y + 1);
     assert_eq!(h.app.focus, Focus::Builder);
-    let areas = mbx::tui::view::layout::areas(
-        ratatui::layout::Rect::new(0, 0, 80, 24),
-        h.app.focus,
-        false,
-    );
+    let areas =
+        mbx::tui::view::layout::areas(ratatui::layout::Rect::new(0, 0, 80, 24), h.app.focus, false);
     h.wheel_down(areas.inspector.x + 2, areas.inspector.y + 3);
     assert_eq!(h.app.inspector.cursor.selected, 5);
     h.settle().await;

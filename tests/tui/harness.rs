@@ -187,8 +187,10 @@ impl Harness {
                 self.settle().await;
                 return;
             }
-            if let (Some(mbx::tui::state::InspRow::Related(i)), mbx::tui::state::Inspected::Table(t)) =
-                (row, cur)
+            if let (
+                Some(mbx::tui::state::InspRow::Related(i)),
+                mbx::tui::state::Inspected::Table(t),
+            ) = (row, cur)
                 && t.related_tables[i].name == needle
             {
                 self.settle().await;

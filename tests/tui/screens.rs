@@ -169,7 +169,11 @@ async fn builder_refuses_bad_json_and_results_show_a_failed_query() {
         let filter = r#"{"table_id": 2, "filters": [{"field_id": "t2-99", "operation": "equals", "value": 1}]}"#;
         h.app.builder.editor = Some(TextArea::new(vec![filter.into()]));
         h.ctrl('s');
-        assert!(h.app.builder.editor.is_none(), "{:?}", h.app.builder.problem);
+        assert!(
+            h.app.builder.editor.is_none(),
+            "{:?}",
+            h.app.builder.problem
+        );
         h.key(KeyCode::Char('r'));
         h.settle().await;
         snap(&h, "results_failed");

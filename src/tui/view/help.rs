@@ -66,7 +66,10 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         "  pickers: type to filter or to give a value · ↑↓ · Tab marks several · Enter · Esc",
         s.base,
     ));
-    out.push(line("  Mouse: click focuses and selects · wheel scrolls", s.base));
+    out.push(line(
+        "  Mouse: click focuses and selects · wheel scrolls",
+        s.base,
+    ));
     out
 }
 
@@ -77,7 +80,10 @@ fn help(app: &App, f: &mut Frame, area: Rect, scroll: u16) {
     let h = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
     let r = centered(area, w, h);
     f.render_widget(Clear, r);
-    let title = format!("Keys · {} (↑↓ scroll · Esc closes)", app.focus.scope().title());
+    let title = format!(
+        "Keys · {} (↑↓ scroll · Esc closes)",
+        app.focus.scope().title()
+    );
     f.render_widget(
         Paragraph::new(lines)
             .block(popup_block(app, title))
@@ -158,10 +164,7 @@ fn picker(app: &App, f: &mut Frame, area: Rect, p: &Picker) {
                 Line::from(vec![
                     Span::styled(mark, s.accent),
                     Span::styled(super::pad(&it.label, label_w), s.base),
-                    Span::styled(
-                        fit(&it.detail, width.saturating_sub(label_w + 3)),
-                        s.muted,
-                    ),
+                    Span::styled(fit(&it.detail, width.saturating_sub(label_w + 3)), s.muted),
                 ])
             }
         })

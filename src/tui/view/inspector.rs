@@ -33,7 +33,10 @@ pub fn draw(app: &App, f: &mut Frame, rect: Rect) {
     }
     let gap = if head.is_empty() { "" } else { "  " };
     if ins.loading.is_some() {
-        head.push(Span::styled(format!("{gap}{} loading…", app.spin()), s.accent));
+        head.push(Span::styled(
+            format!("{gap}{} loading…", app.spin()),
+            s.accent,
+        ));
     } else if let Some(e) = &ins.error {
         head.push(Span::styled(format!("{gap}{e}"), s.error));
     }
@@ -45,7 +48,10 @@ pub fn draw(app: &App, f: &mut Frame, rect: Rect) {
         } else {
             vec![
                 line("Nothing open yet.", s.muted),
-                line("Pick a table or metric in the catalog and press Enter.", s.muted),
+                line(
+                    "Pick a table or metric in the catalog and press Enter.",
+                    s.muted,
+                ),
             ]
         };
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), list);
@@ -208,7 +214,10 @@ fn details_text(app: &App, cur: &Inspected, row: InspRow, width: usize) -> Vec<L
         }
         (Inspected::Table(t), InspRow::Measure(i)) => {
             if let Some(m) = t.measures.get(i) {
-                out.push(line(format!("{} — Enter aggregates by it", m.name), s.header));
+                out.push(line(
+                    format!("{} — Enter aggregates by it", m.name),
+                    s.header,
+                ));
                 if let Some(d) = &m.description {
                     out.push(line(d.clone(), s.base));
                 }
@@ -308,7 +317,11 @@ fn stats_lines(app: &App, st: &FieldStats, width: usize, out: &mut Vec<Line<'sta
         facts.push(format!("sd {}", num(sd)));
     }
     if let (Some(e), Some(l)) = (&st.earliest, &st.latest) {
-        facts.push(format!("{} … {}", e.get(..10).unwrap_or(e), l.get(..10).unwrap_or(l)));
+        facts.push(format!(
+            "{} … {}",
+            e.get(..10).unwrap_or(e),
+            l.get(..10).unwrap_or(l)
+        ));
     }
     if !facts.is_empty() {
         out.push(line(facts.join(" · "), s.base));
@@ -354,7 +367,10 @@ pub fn box_line(st: &FieldStats, width: usize) -> Option<String> {
     if let Some(avg) = st.avg {
         cells[pos(avg)] = '┃';
     }
-    Some(format!("{lo} {} {hi}", cells.into_iter().collect::<String>()))
+    Some(format!(
+        "{lo} {} {hi}",
+        cells.into_iter().collect::<String>()
+    ))
 }
 
 #[cfg(test)]

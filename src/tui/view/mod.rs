@@ -180,6 +180,9 @@ mod tests {
         assert_eq!(fit("日本語テキスト", 5), "日本…");
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(pad_left("7", 3), "  7");
-        assert_eq!(human_duration(std::time::Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(
+            human_duration(std::time::Duration::from_millis(1500)),
+            "1.5 s"
+        );
     }
 }

@@ -46,10 +46,7 @@ pub fn draw(app: &App, f: &mut Frame, rect: Rect) {
             let Some(grid) = &app.results.grid else {
                 return;
             };
-            f.render_widget(
-                GridView::new(grid).styles(s.grid),
-                grid_area(rect),
-            );
+            f.render_widget(GridView::new(grid).styles(s.grid), grid_area(rect));
             let (_, _, footer) = layout::results_parts(rect);
             let mut spans = vec![Span::styled(
                 format!(
