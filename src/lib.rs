@@ -8,6 +8,7 @@ pub mod data;
 pub mod export;
 pub mod grid;
 pub mod history;
+pub mod logging;
 pub mod query;
 pub mod sandbox;
 pub mod tui;

@@ -362,6 +362,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    if let Some(path) = &cli.ui.log_file
+        && let Err(e) = crate::logging::init(path)
+    {
+        eprintln!("mbx: {e}");
+        return ExitCode::from(2);
+    }
     match cli.command {
         Some(Command::Serve(args)) => serve::run(args),
         Some(Command::Completions { shell }) => {
