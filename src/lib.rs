@@ -9,6 +9,7 @@ pub mod export;
 pub mod grid;
 pub mod history;
 pub mod logging;
+pub mod portable;
 pub mod query;
 pub mod sandbox;
 pub mod tui;
