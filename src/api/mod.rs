@@ -4,6 +4,7 @@
 //! CONTRACT FOR THE REST OF THE CODE (the explorer and the headless commands are written against
 //! these signatures; the client task fills in the bodies and may add methods, not change these).
 
+pub mod detect;
 pub mod error;
 pub mod secret;
 pub mod types;
