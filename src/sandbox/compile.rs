@@ -112,8 +112,11 @@ fn as_array<'v>(v: &'v Value, what: &str) -> Result<&'v [Value], Failure> {
         .ok_or_else(|| invalid(format!("{what} must be a list")))
 }
 
+/// A clause split into its operator, options and arguments.
+type Parts<'v> = (&'v str, &'v Map<String, Value>, &'v [Value]);
+
 /// A clause `[op, {options}, args…]`.
-fn clause(v: &Value) -> Result<(&str, &Map<String, Value>, &[Value]), Failure> {
+fn clause(v: &Value) -> Result<Parts<'_>, Failure> {
     let items = as_array(v, "a clause")?;
     let op = items
         .first()
@@ -651,10 +654,14 @@ pub fn compile(
         let field = e.field.clone().ok_or_else(|| invalid("no field"))?;
         let label = column_label(catalog, &field, e.via);
         let (display, base) = match e.unit {
-            Some(u) if u.is_extraction() => {
-                (format!("{label}: {}", u.label()), "type/Integer".to_string())
-            }
-            Some(u) => (format!("{label}: {}", u.label()), field.base_type.to_string()),
+            Some(u) if u.is_extraction() => (
+                format!("{label}: {}", u.label()),
+                "type/Integer".to_string(),
+            ),
+            Some(u) => (
+                format!("{label}: {}", u.label()),
+                field.base_type.to_string(),
+            ),
             None => (label, field.base_type.to_string()),
         };
         group_exprs.push(e.sql.clone());
@@ -747,7 +754,9 @@ pub fn compile(
             "desc" => "DESC",
             other => return Err(invalid(format!("unknown direction {other}"))),
         };
-        let target = args.first().ok_or_else(|| invalid("order-by needs a target"))?;
+        let target = args
+            .first()
+            .ok_or_else(|| invalid("order-by needs a target"))?;
         let (op, _, targs) = clause(target)?;
         let position = if op == "aggregation" {
             let wanted = targs.first().and_then(Value::as_str);
@@ -773,14 +782,20 @@ pub fn compile(
     let order_params = std::mem::take(&mut ctx.params);
     for i in 0..breakouts.len() {
         let p = format!("{}", i + 1);
-        if !order.iter().any(|o| o.split(' ').next() == Some(p.as_str())) {
+        if !order
+            .iter()
+            .any(|o| o.split(' ').next() == Some(p.as_str()))
+        {
             order.push(format!("{p} ASC"));
         }
     }
 
     let cap = row_cap(profile, aggregated);
     let (limit, offset) = match page {
-        Some(p) => (p.size.min(cap), p.size.min(cap) * p.number.saturating_sub(1)),
+        Some(p) => (
+            p.size.min(cap),
+            p.size.min(cap) * p.number.saturating_sub(1),
+        ),
         None => {
             let own = match stage.get("limit") {
                 None | Some(Value::Null) => None,
