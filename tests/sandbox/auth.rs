@@ -82,6 +82,11 @@ async fn gating_order_and_texts() {
         "API endpoint does not exist.",
     );
     assert_invalid(&env.get("/v1/table/0").await, "id");
+    // another method on a known path is an unknown endpoint too, after auth
+    let a = env.post("/v1/ping", json!({})).await;
+    assert_plain(&a, 404, "API endpoint does not exist.");
+    let a = env.send(env.http.delete(env.url("/v1/table/2"))).await;
+    assert_auth(&a, 401, "missing_authorization");
 }
 
 #[tokio::test]
