@@ -1,0 +1,7 @@
+//! The client's integration tests: hostile fake servers for every transport failure, the real
+//! sandbox over HTTP for every endpoint and auth mode, and the headless commands as a process.
+
+#[path = "client/common.rs"]
+mod common;
+#[path = "client/hostile.rs"]
+mod hostile;
