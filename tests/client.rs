@@ -5,3 +5,5 @@
 mod common;
 #[path = "client/hostile.rs"]
 mod hostile;
+#[path = "client/sandbox.rs"]
+mod sandbox;

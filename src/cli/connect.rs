@@ -45,7 +45,9 @@ pub enum ConnectError {
     SecretFile { path: PathBuf, reason: String },
     #[error("the secret from {0} is empty")]
     EmptySecret(String),
-    #[error("config profiles are not available yet: drop --profile/--config (or MBX_PROFILE/MBX_CONFIG)")]
+    #[error(
+        "config profiles are not available yet: drop --profile/--config (or MBX_PROFILE/MBX_CONFIG)"
+    )]
     ProfilesNotAvailable,
     #[error("the built-in sandbox has no {0} profile yet: use --sandbox e2 or e3")]
     SandboxProfile(&'static str),
@@ -220,13 +222,19 @@ mod tests {
             secret_env: Some("MBX_TEST_SURELY_UNSET_VAR".into()),
             ..ConnArgs::default()
         };
-        assert!(matches!(read_secret(&conn), Err(ConnectError::SecretEnv(_))));
+        assert!(matches!(
+            read_secret(&conn),
+            Err(ConnectError::SecretEnv(_))
+        ));
         std::fs::write(&path, "\n").expect("write");
         let conn = ConnArgs {
             secret_file: Some(path),
             ..ConnArgs::default()
         };
-        assert!(matches!(read_secret(&conn), Err(ConnectError::EmptySecret(_))));
+        assert!(matches!(
+            read_secret(&conn),
+            Err(ConnectError::EmptySecret(_))
+        ));
     }
 
     #[tokio::test]

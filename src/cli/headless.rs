@@ -7,6 +7,7 @@ use super::{Command, ConnArgs, EntityKind, HeadlessArgs, OutputFormat, QuerySpec
 use crate::api::types::*;
 use crate::api::{ApiError, Client};
 use crate::data::{Cell, ResultSet};
+use crate::export::ExportFormat;
 use crate::query::{
     AggFunction, Aggregation, Arity, FieldRef, Filter, FilterOp, GroupBy, OrderBy, QueryRequest,
     SortDir, Source, TemporalUnit,
@@ -57,6 +58,8 @@ struct Output {
     summary: Vec<String>,
     headers: Vec<String>,
     rows: Vec<Vec<Value>>,
+    /// A query result: JSON, JSONL and CSV come from the export writer.
+    result: Option<ResultSet>,
 }
 
 pub fn run(command: Command, conn: &ConnArgs, _ui: &UiArgs) -> ExitCode {
@@ -193,6 +196,7 @@ async fn ping(c: &Client) -> Result<Output, Failure> {
         }),
         headers: Vec::new(),
         rows: Vec::new(),
+        result: None,
     })
 }
 
@@ -224,6 +228,7 @@ async fn search(c: &Client, req: &SearchRequest) -> Result<Output, Failure> {
         summary: vec![format!("{} results", r.total_count)],
         headers: strings(&["type", "id", "name", "display_name", "description"]),
         rows,
+        result: None,
     })
 }
 
@@ -270,7 +275,10 @@ async fn resolve_id(c: &Client, text: &str, kind: ItemKind) -> Result<i64, Failu
         [id] => Ok(*id),
         [] => Err(Failure {
             code: 4,
-            message: format!("no {label} named {text:?} that {} can see", c.identity().email),
+            message: format!(
+                "no {label} named {text:?} that {} can see",
+                c.identity().email
+            ),
         }),
         many => Err(Failure::usage(format!(
             "{text:?} names several {label}s (ids {}): give an id",
@@ -289,7 +297,9 @@ fn field_rows(fields: &[Field]) -> Vec<Vec<Value>> {
             vec![
                 to_json(&f.field_id),
                 json!(f.name),
-                f.field_type.map(|t| json!(t.as_str())).unwrap_or(Value::Null),
+                f.field_type
+                    .map(|t| json!(t.as_str()))
+                    .unwrap_or(Value::Null),
                 opt(&f.semantic_type),
                 opt(&f.description),
             ]
@@ -339,6 +349,7 @@ async fn table(c: &Client, text: &str, with_values: bool) -> Result<Output, Fail
         summary,
         headers: strings(&FIELD_HEADERS),
         rows: field_rows(&t.fields),
+        result: None,
     })
 }
 
@@ -366,6 +377,7 @@ async fn metric(c: &Client, text: &str) -> Result<Output, Failure> {
         summary,
         headers: strings(&FIELD_HEADERS),
         rows: field_rows(&m.queryable_dimensions),
+        result: None,
     })
 }
 
@@ -474,6 +486,7 @@ async fn values(
         summary,
         headers: strings(&["value"]),
         rows: v.values.iter().map(|x| vec![x.clone()]).collect(),
+        result: None,
     })
 }
 
@@ -488,7 +501,9 @@ fn check_spec(spec: &QuerySpec) -> Result<(), Failure> {
             "query needs --table, --metric or --body (see mbx query --help)",
         ));
     }
-    if spec.metric.is_some() && (!spec.aggs.is_empty() || !spec.order.is_empty() || spec.limit.is_some()) {
+    if spec.metric.is_some()
+        && (!spec.aggs.is_empty() || !spec.order.is_empty() || spec.limit.is_some())
+    {
         return Err(Failure::usage(
             "a metric query takes only --filter and --by; remove --agg, --order and --limit",
         ));
@@ -501,7 +516,9 @@ fn check_spec(spec: &QuerySpec) -> Result<(), Failure> {
             )));
         };
         if FilterOp::parse(op).is_none() {
-            return Err(Failure::usage(format!("--filter {f:?}: unknown operation {op:?}")));
+            return Err(Failure::usage(format!(
+                "--filter {f:?}: unknown operation {op:?}"
+            )));
         }
     }
     Ok(())
@@ -552,7 +569,10 @@ async fn build_query(c: &Client, spec: &QuerySpec) -> Result<QueryRequest, Failu
     let mut q = QueryRequest::new(source);
     q.limit = spec.limit;
     let needs_fields = !spec.filters.is_empty()
-        || spec.aggs.iter().any(|a| a.contains(':') && !a.starts_with("measure:"))
+        || spec
+            .aggs
+            .iter()
+            .any(|a| a.contains(':') && !a.starts_with("measure:"))
         || !spec.by.is_empty()
         || !spec.order.is_empty();
     let fields = if needs_fields {
@@ -563,7 +583,9 @@ async fn build_query(c: &Client, spec: &QuerySpec) -> Result<QueryRequest, Failu
     for f in &spec.filters {
         let mut words = f.trim().splitn(3, char::is_whitespace);
         let (Some(name), Some(op)) = (words.next(), words.next()) else {
-            return Err(Failure::usage(format!("--filter {f:?}: write FIELD OPERATION [VALUE]")));
+            return Err(Failure::usage(format!(
+                "--filter {f:?}: write FIELD OPERATION [VALUE]"
+            )));
         };
         let op = FilterOp::parse(op)
             .ok_or_else(|| Failure::usage(format!("--filter {f:?}: unknown operation {op:?}")))?;
@@ -629,7 +651,9 @@ async fn build_query(c: &Client, spec: &QuerySpec) -> Result<QueryRequest, Failu
         let (name, unit) = split_suffix(b);
         let field_granularity = match unit {
             Some(u) => Some(TemporalUnit::parse(u).ok_or_else(|| {
-                Failure::usage(format!("--by {b:?}: unknown unit {u:?} (day, week, month, …)"))
+                Failure::usage(format!(
+                    "--by {b:?}: unknown unit {u:?} (day, week, month, …)"
+                ))
             })?),
             None => None,
         };
@@ -643,7 +667,11 @@ async fn build_query(c: &Client, spec: &QuerySpec) -> Result<QueryRequest, Failu
         let direction = match dir.map(str::to_ascii_lowercase).as_deref() {
             None | Some("asc") => SortDir::Asc,
             Some("desc") => SortDir::Desc,
-            Some(d) => return Err(Failure::usage(format!("--order {o:?}: {d:?} is not asc or desc"))),
+            Some(d) => {
+                return Err(Failure::usage(format!(
+                    "--order {o:?}: {d:?} is not asc or desc"
+                )));
+            }
         };
         q.order_by.push(OrderBy {
             field: FieldRef {
@@ -693,7 +721,7 @@ async fn query(c: &Client, spec: &QuerySpec, all_pages: bool) -> Result<Output, 
         ));
     }
     Ok(Output {
-        json: rows_as_objects(&r.result),
+        json: Value::Null,
         summary,
         headers: r.result.columns.iter().map(|c| c.name.clone()).collect(),
         rows: r
@@ -702,25 +730,20 @@ async fn query(c: &Client, spec: &QuerySpec, all_pages: bool) -> Result<Output, 
             .iter()
             .map(|row| row.iter().map(Cell::to_json).collect())
             .collect(),
+        result: Some(r.result),
     })
 }
 
-fn rows_as_objects(rs: &ResultSet) -> Value {
-    Value::Array(
-        rs.rows
-            .iter()
-            .map(|row| {
-                let mut m = Map::new();
-                for (i, col) in rs.columns.iter().enumerate() {
-                    m.insert(col.name.clone(), row.get(i).map(Cell::to_json).unwrap_or(Value::Null));
-                }
-                Value::Object(m)
-            })
-            .collect(),
-    )
-}
-
 fn write_output(out: &Output, format: OutputFormat, w: &mut impl Write) -> std::io::Result<()> {
+    let export = match format {
+        OutputFormat::Json => Some(ExportFormat::Json),
+        OutputFormat::Jsonl => Some(ExportFormat::Jsonl),
+        OutputFormat::Csv => Some(ExportFormat::Csv),
+        OutputFormat::Table => None,
+    };
+    if let (Some(rs), Some(export)) = (&out.result, export) {
+        return crate::export::write(rs, export, w, |_| {});
+    }
     match format {
         OutputFormat::Json => {
             let text = serde_json::to_string_pretty(&out.json).map_err(std::io::Error::other)?;
@@ -813,7 +836,11 @@ fn write_table(out: &Output, w: &mut impl Write) -> std::io::Result<()> {
     let line = |items: &[String], w: &mut dyn Write| -> std::io::Result<()> {
         let mut s = String::new();
         for (i, item) in items.iter().enumerate() {
-            let pad = widths.get(i).copied().unwrap_or(0).saturating_sub(item.width());
+            let pad = widths
+                .get(i)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(item.width());
             s.push_str(item);
             if i + 1 < items.len() {
                 s.push_str(&" ".repeat(pad + 2));
@@ -840,6 +867,7 @@ mod tests {
             summary: vec!["1 rows".into()],
             headers: vec!["A".into(), "B".into()],
             rows: vec![vec![json!(1), json!("x,y")], vec![Value::Null, json!("é")]],
+            result: None,
         }
     }
 
@@ -856,7 +884,10 @@ mod tests {
             render(OutputFormat::Jsonl),
             "{\"A\":1,\"B\":\"x,y\"}\n{\"A\":null,\"B\":\"é\"}\n"
         );
-        assert_eq!(render(OutputFormat::Table), "1 rows\nA  B\n-  ---\n1  x,y\n   é\n");
+        assert_eq!(
+            render(OutputFormat::Table),
+            "1 rows\nA  B\n-  ---\n1  x,y\n   é\n"
+        );
         assert!(render(OutputFormat::Json).contains("\"B\": \"x,y\""));
     }
 
@@ -868,13 +899,19 @@ mod tests {
             ..QuerySpec::default()
         };
         assert_eq!(check_spec(&spec).err().map(|f| f.code), Some(2));
-        assert_eq!(check_spec(&QuerySpec::default()).err().map(|f| f.code), Some(2));
+        assert_eq!(
+            check_spec(&QuerySpec::default()).err().map(|f| f.code),
+            Some(2)
+        );
         let body = QuerySpec {
             body: Some(r#"{"table_id": 3, "limit": 2}"#.into()),
             ..QuerySpec::default()
         };
         assert!(check_spec(&body).is_ok());
-        assert_eq!(split_suffix("CREATED_AT:month"), ("CREATED_AT", Some("month")));
+        assert_eq!(
+            split_suffix("CREATED_AT:month"),
+            ("CREATED_AT", Some("month"))
+        );
         assert_eq!(literal("12.5", FilterOp::Equals).ok(), Some(json!(12.5)));
         assert_eq!(literal("CA", FilterOp::Equals).ok(), Some(json!("CA")));
         assert!(literal("x", FilterOp::YearEquals).is_err());

@@ -23,6 +23,9 @@ pub fn jwt_client(url: &str, email: &str) -> Client {
 /// Fails if any credential text appears in `text`.
 pub fn assert_no_secret(text: &str, secrets: &[&str]) {
     for s in secrets {
-        assert!(!s.is_empty() && !text.contains(s), "a secret leaked into: {text}");
+        assert!(
+            !s.is_empty() && !text.contains(s),
+            "a secret leaked into: {text}"
+        );
     }
 }

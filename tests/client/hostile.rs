@@ -7,8 +7,8 @@ use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use mbx::api::{ApiError, ClientConfig};
 use mbx::api::types::ApiEra;
+use mbx::api::{ApiError, ClientConfig};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -71,7 +71,11 @@ async fn an_html_page_names_its_text() {
     let app = Router::new().route(
         "/api/agent/v1/ping",
         get(move || async move {
-            (StatusCode::NOT_IMPLEMENTED, [(header::CONTENT_TYPE, "text/html")], page)
+            (
+                StatusCode::NOT_IMPLEMENTED,
+                [(header::CONTENT_TYPE, "text/html")],
+                page,
+            )
         }),
     );
     let e = ping_error(forced(&serve(app).await)).await;
@@ -85,11 +89,18 @@ async fn an_html_page_names_its_text() {
 async fn a_session_exchange_answered_with_html_is_reported_as_html() {
     let page = "<html><body><p>POST not valid for JWT SSO requests</p></body></html>";
     let app = Router::new()
-        .route("/auth/sso/to_session", post(|| async { StatusCode::NOT_FOUND }))
+        .route(
+            "/auth/sso/to_session",
+            post(|| async { StatusCode::NOT_FOUND }),
+        )
         .route(
             "/auth/sso",
             post(move || async move {
-                (StatusCode::NOT_IMPLEMENTED, [(header::CONTENT_TYPE, "text/html")], page)
+                (
+                    StatusCode::NOT_IMPLEMENTED,
+                    [(header::CONTENT_TYPE, "text/html")],
+                    page,
+                )
             }),
         );
     let url = serve(app).await;
@@ -103,7 +114,12 @@ async fn a_session_exchange_answered_with_html_is_reported_as_html() {
         e.to_string(),
         "the server answered HTML, not JSON (501): POST not valid for JWT SSO requests"
     );
-    let paths: Vec<String> = client.log().entries().iter().map(|e| e.path.clone()).collect();
+    let paths: Vec<String> = client
+        .log()
+        .entries()
+        .iter()
+        .map(|e| e.path.clone())
+        .collect();
     assert_eq!(paths, ["/auth/sso/to_session", "/auth/sso"]);
 }
 
@@ -117,7 +133,10 @@ async fn invalid_and_truncated_json_are_told_apart() {
         .route(
             "/api/agent/v1/search",
             post(|| async {
-                ([(header::CONTENT_TYPE, "application/json")], r#"{"data": [{"id": 1,"#)
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    r#"{"data": [{"id": 1,"#,
+                )
             }),
         );
     let url = serve(app).await;
@@ -141,7 +160,11 @@ async fn a_java_stack_map_becomes_its_message() {
     let app = Router::new().route(
         "/api/agent/v1/ping",
         get(move || async move {
-            (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "application/json")], body)
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
         }),
     );
     let e = ping_error(forced(&serve(app).await)).await;
@@ -186,7 +209,10 @@ async fn a_failed_query_in_a_202_is_a_query_failure() {
     );
     let client = mbx::api::Client::new(forced(&serve(app).await)).expect("client");
     let e = client.execute("abc").await.expect_err("failed");
-    assert_eq!(e.to_string(), "the query failed: Column \"X\" not found (invalid-query)");
+    assert_eq!(
+        e.to_string(),
+        "the query failed: Column \"X\" not found (invalid-query)"
+    );
     assert_eq!(e.exit_code(), 5);
 }
 
@@ -206,7 +232,11 @@ async fn a_server_that_never_answers_times_out() {
     let e = ping_error(config).await;
     assert!(matches!(e, ApiError::Timeout { .. }), "{e}");
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(e.to_string().starts_with("no answer from http://127.0.0.1:"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("no answer from http://127.0.0.1:"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -219,7 +249,10 @@ async fn a_closed_port_is_connection_refused() {
         .expect("addr");
     let url = format!("http://{addr}");
     let e = ping_error(forced(&url)).await;
-    assert_eq!(e.to_string(), format!("no server at {url}: connection refused"));
+    assert_eq!(
+        e.to_string(),
+        format!("no server at {url}: connection refused")
+    );
 }
 
 #[tokio::test]
@@ -266,7 +299,10 @@ async fn a_huge_body_stops_at_the_limit() {
             let stream = futures::stream::iter(
                 (0..128).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
             );
-            ([(header::CONTENT_TYPE, "application/json")], Body::from_stream(stream))
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                Body::from_stream(stream),
+            )
         }),
     );
     let config = ClientConfig {
@@ -275,7 +311,10 @@ async fn a_huge_body_stops_at_the_limit() {
     };
     let e = ping_error(config).await;
     assert!(matches!(e, ApiError::TooLarge { limit: 65536, .. }), "{e}");
-    assert!(e.to_string().contains("larger than the 65536-byte limit"), "{e}");
+    assert!(
+        e.to_string().contains("larger than the 65536-byte limit"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -293,7 +332,10 @@ async fn a_refused_jwt_is_retried_once_then_blamed_on_secret_or_clock() {
     let client = mbx::api::Client::new(forced(&serve(app).await)).expect("client");
     let e = client.ping().await.expect_err("rejected");
     assert!(matches!(e, ApiError::JwtRejected { .. }), "{e}");
-    assert!(e.to_string().contains("clock skew is the usual cause"), "{e}");
+    assert!(
+        e.to_string().contains("clock skew is the usual cause"),
+        "{e}"
+    );
     assert_eq!(e.exit_code(), 3);
     assert_eq!(client.log().len(), 2, "one retry with a fresh token");
 }
