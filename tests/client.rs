@@ -3,7 +3,11 @@
 
 #[path = "client/common.rs"]
 mod common;
+#[path = "client/headless.rs"]
+mod headless;
 #[path = "client/hostile.rs"]
 mod hostile;
+#[path = "client/redaction.rs"]
+mod redaction;
 #[path = "client/sandbox.rs"]
 mod sandbox;
