@@ -145,9 +145,12 @@ async fn dispatch(command: Command, outer: &ConnArgs) -> Result<(), Failure> {
     }
     let out = out?;
     let mut stdout = std::io::stdout().lock();
-    write_output(&out, format, &mut stdout)
-        .and_then(|_| stdout.flush())
-        .map_err(|e| Failure::other(format!("cannot write the output: {e}")))
+    match write_output(&out, format, &mut stdout).and_then(|_| stdout.flush()) {
+        // A reader that stopped early (`| head`) is not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::other(format!("cannot write the output: {e}"))),
+        Ok(()) => Ok(()),
+    }
 }
 
 enum Job {
@@ -431,6 +434,9 @@ fn find_field(fields: &[(Option<String>, Field)], text: &str) -> Result<Field, F
                     || f.display_name
                         .as_deref()
                         .is_some_and(|d| d.eq_ignore_ascii_case(name));
+                // A related field is named through its table, or through the FK's name
+                // (`table_reference`) on a metric's joined dimensions.
+                let owner = owner.as_deref().or(f.table_reference.as_deref());
                 let table_ok = match (table, owner) {
                     (Some(want), Some(o)) => o.eq_ignore_ascii_case(want),
                     (Some(_), None) => false,
@@ -673,11 +679,15 @@ async fn build_query(c: &Client, spec: &QuerySpec) -> Result<QueryRequest, Failu
                 )));
             }
         };
+        let field_id = find_field(&fields, name)?.field_id;
+        // Ordering by a grouped temporal field means ordering by its bucket.
+        let bucket = q
+            .group_by
+            .iter()
+            .find(|g| g.field_id == field_id)
+            .and_then(|g| g.field_granularity);
         q.order_by.push(OrderBy {
-            field: FieldRef {
-                field_id: find_field(&fields, name)?.field_id,
-                bucket: None,
-            },
+            field: FieldRef { field_id, bucket },
             direction,
         });
     }
@@ -698,7 +708,9 @@ async fn query(c: &Client, spec: &QuerySpec, all_pages: bool) -> Result<Output, 
     let q = build_query(c, spec).await?;
     let mut r = c.run_query(&q).await?;
     let mut pages = 1;
-    while all_pages && pages < MAX_PAGES {
+    // Paging servers page past a query's own limit; the limit still bounds what is shown.
+    let wanted = q.limit.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    while all_pages && pages < MAX_PAGES && wanted.is_none_or(|n| r.result.row_count() < n) {
         let Some(cursor) = r.next.take() else { break };
         let more = c.next_page(&cursor).await?;
         r.row_count += more.row_count;
@@ -706,6 +718,13 @@ async fn query(c: &Client, spec: &QuerySpec, all_pages: bool) -> Result<Output, 
         r.next = more.next;
         r.result.append(more.result);
         pages += 1;
+    }
+    if let Some(n) = wanted
+        && r.result.row_count() >= n
+    {
+        r.result.rows.truncate(n);
+        r.row_count = n as u64;
+        r.next = None;
     }
     let mut summary = vec![format!(
         "{} rows in {} ms",
