@@ -3,6 +3,8 @@
 
 #[path = "client/common.rs"]
 mod common;
+#[path = "client/endpoints.rs"]
+mod endpoints;
 #[path = "client/headless.rs"]
 mod headless;
 #[path = "client/hostile.rs"]

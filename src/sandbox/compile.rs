@@ -651,10 +651,14 @@ pub fn compile(
         let field = e.field.clone().ok_or_else(|| invalid("no field"))?;
         let label = column_label(catalog, &field, e.via);
         let (display, base) = match e.unit {
-            Some(u) if u.is_extraction() => {
-                (format!("{label}: {}", u.label()), "type/Integer".to_string())
-            }
-            Some(u) => (format!("{label}: {}", u.label()), field.base_type.to_string()),
+            Some(u) if u.is_extraction() => (
+                format!("{label}: {}", u.label()),
+                "type/Integer".to_string(),
+            ),
+            Some(u) => (
+                format!("{label}: {}", u.label()),
+                field.base_type.to_string(),
+            ),
             None => (label, field.base_type.to_string()),
         };
         group_exprs.push(e.sql.clone());
@@ -747,7 +751,9 @@ pub fn compile(
             "desc" => "DESC",
             other => return Err(invalid(format!("unknown direction {other}"))),
         };
-        let target = args.first().ok_or_else(|| invalid("order-by needs a target"))?;
+        let target = args
+            .first()
+            .ok_or_else(|| invalid("order-by needs a target"))?;
         let (op, _, targs) = clause(target)?;
         let position = if op == "aggregation" {
             let wanted = targs.first().and_then(Value::as_str);
@@ -773,14 +779,20 @@ pub fn compile(
     let order_params = std::mem::take(&mut ctx.params);
     for i in 0..breakouts.len() {
         let p = format!("{}", i + 1);
-        if !order.iter().any(|o| o.split(' ').next() == Some(p.as_str())) {
+        if !order
+            .iter()
+            .any(|o| o.split(' ').next() == Some(p.as_str()))
+        {
             order.push(format!("{p} ASC"));
         }
     }
 
     let cap = row_cap(profile, aggregated);
     let (limit, offset) = match page {
-        Some(p) => (p.size.min(cap), p.size.min(cap) * p.number.saturating_sub(1)),
+        Some(p) => (
+            p.size.min(cap),
+            p.size.min(cap) * p.number.saturating_sub(1),
+        ),
         None => {
             let own = match stage.get("limit") {
                 None | Some(Value::Null) => None,

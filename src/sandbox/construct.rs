@@ -314,7 +314,11 @@ impl<'a> Builder<'a> {
             if getter == "get-day-of-week" {
                 get.push(json!("iso"));
             }
-            return Ok(clause(if eq { "=" } else { "!=" }, none(), Value::Array(get)));
+            return Ok(clause(
+                if eq { "=" } else { "!=" },
+                none(),
+                Value::Array(get),
+            ));
         }
         // Check the value types against the field's type.
         for v in &given {
@@ -440,8 +444,14 @@ fn field_ref(res: &Resolved<'_>, unit: Option<TemporalUnit>) -> Value {
 /// `2024-01-31`, `2024-01-31T10:00`, `2024-01-31T10:00:00Z`, `2024-01-31 10:00:00+02:00` …
 pub fn is_temporal_literal(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
-    if b.len() < 10 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10)
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    if b.len() < 10
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
     {
         return false;
     }

@@ -72,18 +72,16 @@ async fn run(state: &AppState, who: &Identity, query: Value, page: Option<Page>)
     let started = started_at();
     let clock = Instant::now();
     let perms = who.user.perms();
-    let compiled = compile(
-        &query,
-        &state.catalog,
-        &perms,
-        state.config.profile,
-        page,
-    );
+    let compiled = compile(&query, &state.catalog, &perms, state.config.profile, page);
     let result = match compiled {
         Ok(c) => {
             let outcome = state
                 .db
-                .query(c.sql.clone(), c.params.clone(), state.config.query_timeout_ms)
+                .query(
+                    c.sql.clone(),
+                    c.params.clone(),
+                    state.config.query_timeout_ms,
+                )
                 .await;
             match outcome {
                 Ok(rows) => Ok((c, rows.rows)),

@@ -3,9 +3,9 @@
 
 use super::Profile;
 use super::auth::{self, Identity};
-use super::{construct, execute, read, search};
 use super::errors::ApiError;
 use super::state::AppState;
+use super::{construct, execute, read, search};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -25,8 +25,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/ping", get(ping))
         .route("/v1/table/{id}", get(read::table))
         .route("/v1/metric/{id}", get(read::metric))
-        .route("/v1/table/{id}/field/{field_id}/values", get(read::table_values))
-        .route("/v1/metric/{id}/field/{field_id}/values", get(read::metric_values))
+        .route(
+            "/v1/table/{id}/field/{field_id}/values",
+            get(read::table_values),
+        )
+        .route(
+            "/v1/metric/{id}/field/{field_id}/values",
+            get(read::metric_values),
+        )
         .route("/v1/search", post(search::search))
         .route("/v1/construct-query", post(construct::construct))
         .route("/v1/execute", post(execute::execute));

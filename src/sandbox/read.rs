@@ -39,10 +39,7 @@ pub fn field_json(
     m.insert("name".into(), json!(field.name));
     match profile {
         Profile::E2 => {
-            m.insert(
-                "type".into(),
-                json!(field.field_type().map(|t| t.as_str())),
-            );
+            m.insert("type".into(), json!(field.field_type().map(|t| t.as_str())));
             if let Some(d) = &field.description {
                 m.insert("description".into(), json!(d));
             }
@@ -65,7 +62,9 @@ pub fn field_json(
     if let Some(fk) = via.and_then(|id| catalog.field(id)) {
         m.insert(
             "table_reference".into(),
-            json!(humanize(fk.name.trim_end_matches("_ID").trim_end_matches("_id"))),
+            json!(humanize(
+                fk.name.trim_end_matches("_ID").trim_end_matches("_id")
+            )),
         );
     }
     Value::Object(m)
@@ -85,11 +84,7 @@ fn table_head(catalog: &Catalog, table: &Table) -> Map<String, Value> {
 }
 
 /// The readable table with this id, or the contract's 404/403.
-fn readable_table<'a>(
-    catalog: &'a Catalog,
-    perms: &Perms,
-    id: i64,
-) -> Result<&'a Table, ApiError> {
+fn readable_table<'a>(catalog: &'a Catalog, perms: &Perms, id: i64) -> Result<&'a Table, ApiError> {
     let table = catalog.table(id).ok_or_else(ApiError::not_found)?;
     if !perms.can_read_table(catalog, id) {
         return Err(ApiError::forbidden());
@@ -149,7 +144,14 @@ fn table_details(
             .filter(|(_, c)| c.via.is_none())
             .filter_map(|(i, c)| {
                 let f = catalog.field(c.field)?;
-                Some(field_json(catalog, profile, f, entity.field_id(i), None, with_values))
+                Some(field_json(
+                    catalog,
+                    profile,
+                    f,
+                    entity.field_id(i),
+                    None,
+                    with_values,
+                ))
             })
             .collect()
     } else {
@@ -366,7 +368,10 @@ fn field_values(
         "agent:table:read"
     })?;
     if field_id.trim().is_empty() {
-        return Err(ApiError::invalid("field-id", "value must be a non-blank string."));
+        return Err(ApiError::invalid(
+            "field-id",
+            "value must be a non-blank string.",
+        ));
     }
     let limit = count_param(q, "limit", 30)?;
     let catalog = &state.catalog;

@@ -140,10 +140,7 @@ fn rank(candidates: &[Candidate<'_>], query: &str) -> Vec<Item> {
             let display = c.display_name.to_lowercase();
             let description = c.description.unwrap_or("").to_lowercase();
             let in_name = |w: &str| name.contains(w) || display.contains(w);
-            if !words
-                .iter()
-                .all(|w| in_name(w) || description.contains(w))
-            {
+            if !words.iter().all(|w| in_name(w) || description.contains(w)) {
                 return None;
             }
             let tier = if name == q || display == q {

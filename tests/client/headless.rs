@@ -164,3 +164,87 @@ async fn without_a_url_an_in_process_sandbox_answers_as_the_analyst() {
     assert!(out.starts_with("pong from http://127.0.0.1:"), "{out}");
     assert!(out.contains("API e3"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_commands_print_each_format() {
+    let sb = start(Profile::E2, |_| {}).await;
+    let url = sb.url();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--url", url.as_str(), "--as", "analyst@example.com"];
+        all.extend(["--secret-env", SECRET_VAR]);
+        all.extend(args);
+        let o = mbx(&all);
+        let (out, err) = text(&o);
+        (code(&o), out, err)
+    };
+    let (c, out, err) = run(&["search", "orders", "--format", "json"]);
+    assert_eq!(c, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert!(
+        v["data"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|i| i["name"] == "ORDERS"))
+    );
+
+    let (c, out, err) = run(&["table", "orders", "--format", "csv"]);
+    assert_eq!(c, 0, "{err}");
+    assert!(
+        out.starts_with("field_id,name,type,semantic_type,description\n"),
+        "{out}"
+    );
+    assert!(out.contains(",TOTAL,number,"), "{out}");
+
+    let (c, out, err) = run(&["metric", "Revenue", "--format", "jsonl"]);
+    assert_eq!(c, 0, "{err}");
+    assert!(
+        out.lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+    );
+
+    let (c, out, err) = run(&[
+        "values", "table", "ORDERS", "QUANTITY", "--limit", "2", "--format", "json",
+    ]);
+    assert_eq!(c, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["values"].as_array().map(Vec::len), Some(2));
+
+    let (c, out, err) = run(&[
+        "query",
+        "--table",
+        "ORDERS",
+        "--agg",
+        "count",
+        "--by",
+        "CREATED_AT:year",
+        "--order",
+        "CREATED_AT:desc",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(c, 0, "{err}");
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("CREATED_AT,count"));
+    let years: Vec<&str> = lines.map(|l| &l[..4]).collect();
+    assert!(
+        years.len() > 1 && years.windows(2).all(|w| w[0] > w[1]),
+        "{years:?}"
+    );
+
+    let (c, out, err) = run(&[
+        "query",
+        "--body",
+        r#"{"table_id": 2, "limit": 3}"#,
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!((c, out.lines().count()), (0, 3), "{err}");
+
+    let (c, _, err) = run(&["query", "--table", "ORDERS", "--filter", "NOPE equals 1"]);
+    assert_eq!(c, 2, "{err}");
+    let (c, _, err) = run(&["table", "99999"]);
+    assert_eq!(c, 4, "{err}");
+    assert!(err.contains("not found (404)"), "{err}");
+    let (c, _, err) = run(&["table", "ORDERS", "--as", "nodata@example.com"]);
+    assert_eq!(c, 4, "{err}");
+    sb.shutdown().await;
+}
