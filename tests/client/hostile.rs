@@ -260,7 +260,7 @@ async fn a_reset_connection_is_named() {
     let url = raw_server(|mut sock| async move {
         read_head(&mut sock).await;
         // Linger 0 makes close send RST instead of FIN.
-        let _ = sock.set_linger(Some(Duration::ZERO));
+        let _ = sock.set_zero_linger();
         drop(sock);
     })
     .await;
