@@ -645,7 +645,7 @@ impl Client {
         let mut resp = builder
             .send()
             .await
-            .map_err(|e| transport::send_error(&e, url, sh.timeout))?;
+            .map_err(|e| transport::send_error(&e, &sh.base, sh.timeout))?;
         let status = resp.status().as_u16();
         let header = |name: &str| {
             resp.headers()

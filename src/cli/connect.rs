@@ -244,7 +244,7 @@ mod tests {
             email: Some("a@x".into()),
             ..ConnArgs::default()
         };
-        let e = connect(&conn).await.err().expect("refused");
+        let e = connect(&conn).await.expect_err("refused");
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("--secret-env"), "{e}");
     }

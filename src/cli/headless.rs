@@ -7,6 +7,7 @@ use super::{Command, ConnArgs, EntityKind, HeadlessArgs, OutputFormat, QuerySpec
 use crate::api::types::*;
 use crate::api::{ApiError, Client};
 use crate::data::{Cell, ResultSet};
+use crate::export::ExportFormat;
 use crate::query::{
     AggFunction, Aggregation, Arity, FieldRef, Filter, FilterOp, GroupBy, OrderBy, QueryRequest,
     SortDir, Source, TemporalUnit,
@@ -57,6 +58,8 @@ struct Output {
     summary: Vec<String>,
     headers: Vec<String>,
     rows: Vec<Vec<Value>>,
+    /// A query result: JSON, JSONL and CSV come from the export writer.
+    result: Option<ResultSet>,
 }
 
 pub fn run(command: Command, conn: &ConnArgs, _ui: &UiArgs) -> ExitCode {
@@ -142,9 +145,12 @@ async fn dispatch(command: Command, outer: &ConnArgs) -> Result<(), Failure> {
     }
     let out = out?;
     let mut stdout = std::io::stdout().lock();
-    write_output(&out, format, &mut stdout)
-        .and_then(|_| stdout.flush())
-        .map_err(|e| Failure::other(format!("cannot write the output: {e}")))
+    match write_output(&out, format, &mut stdout).and_then(|_| stdout.flush()) {
+        // A reader that stopped early (`| head`) is not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::other(format!("cannot write the output: {e}"))),
+        Ok(()) => Ok(()),
+    }
 }
 
 enum Job {
@@ -193,6 +199,7 @@ async fn ping(c: &Client) -> Result<Output, Failure> {
         }),
         headers: Vec::new(),
         rows: Vec::new(),
+        result: None,
     })
 }
 
@@ -224,6 +231,7 @@ async fn search(c: &Client, req: &SearchRequest) -> Result<Output, Failure> {
         summary: vec![format!("{} results", r.total_count)],
         headers: strings(&["type", "id", "name", "display_name", "description"]),
         rows,
+        result: None,
     })
 }
 
@@ -344,6 +352,7 @@ async fn table(c: &Client, text: &str, with_values: bool) -> Result<Output, Fail
         summary,
         headers: strings(&FIELD_HEADERS),
         rows: field_rows(&t.fields),
+        result: None,
     })
 }
 
@@ -371,6 +380,7 @@ async fn metric(c: &Client, text: &str) -> Result<Output, Failure> {
         summary,
         headers: strings(&FIELD_HEADERS),
         rows: field_rows(&m.queryable_dimensions),
+        result: None,
     })
 }
 
@@ -424,6 +434,9 @@ fn find_field(fields: &[(Option<String>, Field)], text: &str) -> Result<Field, F
                     || f.display_name
                         .as_deref()
                         .is_some_and(|d| d.eq_ignore_ascii_case(name));
+                // A related field is named through its table, or through the FK's name
+                // (`table_reference`) on a metric's joined dimensions.
+                let owner = owner.as_deref().or(f.table_reference.as_deref());
                 let table_ok = match (table, owner) {
                     (Some(want), Some(o)) => o.eq_ignore_ascii_case(want),
                     (Some(_), None) => false,
@@ -479,6 +492,7 @@ async fn values(
         summary,
         headers: strings(&["value"]),
         rows: v.values.iter().map(|x| vec![x.clone()]).collect(),
+        result: None,
     })
 }
 
@@ -665,11 +679,15 @@ async fn build_query(c: &Client, spec: &QuerySpec) -> Result<QueryRequest, Failu
                 )));
             }
         };
+        let field_id = find_field(&fields, name)?.field_id;
+        // Ordering by a grouped temporal field means ordering by its bucket.
+        let bucket = q
+            .group_by
+            .iter()
+            .find(|g| g.field_id == field_id)
+            .and_then(|g| g.field_granularity);
         q.order_by.push(OrderBy {
-            field: FieldRef {
-                field_id: find_field(&fields, name)?.field_id,
-                bucket: None,
-            },
+            field: FieldRef { field_id, bucket },
             direction,
         });
     }
@@ -690,7 +708,9 @@ async fn query(c: &Client, spec: &QuerySpec, all_pages: bool) -> Result<Output, 
     let q = build_query(c, spec).await?;
     let mut r = c.run_query(&q).await?;
     let mut pages = 1;
-    while all_pages && pages < MAX_PAGES {
+    // Paging servers page past a query's own limit; the limit still bounds what is shown.
+    let wanted = q.limit.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    while all_pages && pages < MAX_PAGES && wanted.is_none_or(|n| r.result.row_count() < n) {
         let Some(cursor) = r.next.take() else { break };
         let more = c.next_page(&cursor).await?;
         r.row_count += more.row_count;
@@ -698,6 +718,13 @@ async fn query(c: &Client, spec: &QuerySpec, all_pages: bool) -> Result<Output, 
         r.next = more.next;
         r.result.append(more.result);
         pages += 1;
+    }
+    if let Some(n) = wanted
+        && r.result.row_count() >= n
+    {
+        r.result.rows.truncate(n);
+        r.row_count = n as u64;
+        r.next = None;
     }
     let mut summary = vec![format!(
         "{} rows in {} ms",
@@ -713,7 +740,7 @@ async fn query(c: &Client, spec: &QuerySpec, all_pages: bool) -> Result<Output, 
         ));
     }
     Ok(Output {
-        json: rows_as_objects(&r.result),
+        json: Value::Null,
         summary,
         headers: r.result.columns.iter().map(|c| c.name.clone()).collect(),
         rows: r
@@ -722,28 +749,20 @@ async fn query(c: &Client, spec: &QuerySpec, all_pages: bool) -> Result<Output, 
             .iter()
             .map(|row| row.iter().map(Cell::to_json).collect())
             .collect(),
+        result: Some(r.result),
     })
 }
 
-fn rows_as_objects(rs: &ResultSet) -> Value {
-    Value::Array(
-        rs.rows
-            .iter()
-            .map(|row| {
-                let mut m = Map::new();
-                for (i, col) in rs.columns.iter().enumerate() {
-                    m.insert(
-                        col.name.clone(),
-                        row.get(i).map(Cell::to_json).unwrap_or(Value::Null),
-                    );
-                }
-                Value::Object(m)
-            })
-            .collect(),
-    )
-}
-
 fn write_output(out: &Output, format: OutputFormat, w: &mut impl Write) -> std::io::Result<()> {
+    let export = match format {
+        OutputFormat::Json => Some(ExportFormat::Json),
+        OutputFormat::Jsonl => Some(ExportFormat::Jsonl),
+        OutputFormat::Csv => Some(ExportFormat::Csv),
+        OutputFormat::Table => None,
+    };
+    if let (Some(rs), Some(export)) = (&out.result, export) {
+        return crate::export::write(rs, export, w, |_| {});
+    }
     match format {
         OutputFormat::Json => {
             let text = serde_json::to_string_pretty(&out.json).map_err(std::io::Error::other)?;
@@ -867,6 +886,7 @@ mod tests {
             summary: vec!["1 rows".into()],
             headers: vec!["A".into(), "B".into()],
             rows: vec![vec![json!(1), json!("x,y")], vec![Value::Null, json!("é")]],
+            result: None,
         }
     }
 
