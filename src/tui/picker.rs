@@ -177,17 +177,6 @@ mod tests {
             p.visible(),
             vec![Choice::Typed("50".into()), Choice::Item(0)]
         );
-        p.input = "2".into();
-        p.items.push(Item::new("2", "", json!(2)));
-        assert_eq!(
-            p.visible(),
-            vec![
-                Choice::Typed("2".into()),
-                Choice::Item(2),
-                Choice::Item(1),
-                Choice::Item(0)
-            ]
-        );
         p.step(1);
         p.toggle();
         assert_eq!(p.marked, vec![0]);
@@ -195,5 +184,12 @@ mod tests {
         assert!(p.marked.is_empty());
         p.step(5);
         assert_eq!(p.selected, 1);
+        // The whole value first, then values starting with it.
+        p.input = "2".into();
+        p.items.push(Item::new("2", "", json!(2)));
+        assert_eq!(
+            p.visible(),
+            vec![Choice::Typed("2".into()), Choice::Item(2), Choice::Item(1)]
+        );
     }
 }
