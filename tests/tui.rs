@@ -3,6 +3,7 @@
 
 mod tui {
     mod behaviour;
+    mod event_loop;
     pub mod harness;
     mod screens;
     mod styles;

@@ -29,6 +29,7 @@ use ratatui::backend::CrosstermBackend;
 use state::{App, SessionInfo, Settings};
 use std::io::{self, Stdout};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use theme::{Palette, Styles};
 
@@ -165,27 +166,69 @@ fn event_msg(ev: Event) -> Option<Msg> {
 pub async fn explore(client: Client, styles: Styles) -> io::Result<()> {
     install_panic_hook();
     let mut screen = Screen::enter()?;
+    let mut app = app_for(&client, styles, Settings::default());
+    let size = screen.terminal.size()?;
+    app.size = (size.width, size.height);
+    let mut sigterm = terminate_signal()?;
+    let stop = async move {
+        sigterm.recv().await;
+    };
+    let draws = AtomicUsize::new(0);
+    let result = event_loop(
+        &mut screen.terminal,
+        EventStream::new(),
+        app,
+        client,
+        stop,
+        &draws,
+    )
+    .await;
+    drop(screen);
+    result
+}
+
+/// A fresh explorer state for a client.
+pub fn app_for(client: &Client, styles: Styles, settings: Settings) -> App {
     let identity = client.identity();
     let session = SessionInfo {
         email: identity.email,
         mode: identity.mode.to_string(),
         url: client.base_url().to_string(),
     };
-    let mut app = App::new(session, styles, Settings::default(), Instant::now());
-    let size = screen.terminal.size()?;
-    app.size = (size.width, size.height);
+    App::new(session, styles, settings, Instant::now())
+}
 
+/// The loop: one message at a time into `update`, effects to the runner, and a frame after each
+/// change. Ends on quit, when the events end, or when `stop` completes. `draws` counts frames.
+pub async fn event_loop<B, E>(
+    terminal: &mut Terminal<B>,
+    mut events: E,
+    mut app: App,
+    client: Client,
+    stop: impl std::future::Future<Output = ()>,
+    draws: &AtomicUsize,
+) -> io::Result<()>
+where
+    B: ratatui::backend::Backend,
+    B::Error: std::fmt::Display,
+    E: futures::Stream<Item = io::Result<Event>> + Unpin,
+{
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut runner = runner::Runner::new(client, tx);
     for e in startup(&mut app) {
         runner.apply(e);
     }
-    let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut sigterm = terminate_signal()?;
-
-    screen.terminal.draw(|f| view(&app, f))?;
+    let draw = |terminal: &mut Terminal<B>, app: &App| -> io::Result<()> {
+        draws.fetch_add(1, Ordering::Relaxed);
+        terminal
+            .draw(|f| view(app, f))
+            .map(|_| ())
+            .map_err(|e| io::Error::other(e.to_string()))
+    };
+    tokio::pin!(stop);
+    draw(terminal, &app)?;
     loop {
         let msg = tokio::select! {
             ev = events.next() => match ev {
@@ -198,7 +241,7 @@ pub async fn explore(client: Client, styles: Styles) -> io::Result<()> {
             },
             Some(m) = rx.recv() => m,
             _ = tick.tick(), if app.is_busy() => Msg::Tick(Instant::now()),
-            _ = sigterm.recv() => break,
+            _ = &mut stop => break,
         };
         let mut quit = false;
         for e in update(&mut app, msg) {
@@ -213,9 +256,8 @@ pub async fn explore(client: Client, styles: Styles) -> io::Result<()> {
         if quit {
             break;
         }
-        screen.terminal.draw(|f| view(&app, f))?;
+        draw(terminal, &app)?;
     }
-    drop(screen);
     Ok(())
 }
 
