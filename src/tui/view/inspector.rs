@@ -85,6 +85,14 @@ fn type_icon(t: Option<FieldType>) -> &'static str {
     }
 }
 
+/// A field's name, with the table it is reached through when it is an implicit join.
+fn qualified_name(field: &Field) -> String {
+    match &field.table_reference {
+        Some(t) => format!("{t} → {}", field.name),
+        None => field.name.clone(),
+    }
+}
+
 fn row_line(app: &App, cur: &Inspected, row: InspRow, width: usize) -> Line<'static> {
     let s = &app.styles;
     match row {
@@ -97,7 +105,7 @@ fn row_line(app: &App, cur: &Inspected, row: InspRow, width: usize) -> Line<'sta
             let name_w = (width / 3).clamp(8, 24);
             let mut spans = vec![
                 Span::styled(format!("  {} ", type_icon(field.field_type)), s.accent),
-                Span::styled(pad(&field.name, name_w), s.base),
+                Span::styled(pad(&qualified_name(field), name_w), s.base),
             ];
             let rest = width.saturating_sub(name_w + 4);
             let mut tail = format!(
@@ -257,7 +265,7 @@ fn field_details(
         kind.push_str(&format!(" · {}", sem.trim_start_matches("type/")));
     }
     out.push(Line::from(vec![
-        Span::styled(field.name.clone(), s.header),
+        Span::styled(qualified_name(field), s.header),
         Span::styled(kind, s.muted),
     ]));
     let key = (cur.entity(), field.field_id.clone());
