@@ -237,3 +237,51 @@ async fn focus_cycles_and_the_mouse_focuses_and_scrolls() {
     assert_eq!(h.app.inspector.cursor.selected, 5);
     h.settle().await;
 }
+
+#[tokio::test]
+async fn several_values_picked_from_the_field_values_make_one_filter() {
+    let mut h = Harness::analyst((80, 24)).await;
+    h.open("products").await;
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Enter);
+    h.keys("category");
+    h.key(KeyCode::Enter);
+    h.keys("equals");
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    // The values come from the server: Doohickey, Gadget, Gizmo, Widget.
+    let Some(mbx::tui::state::Overlay::Picker(p)) = &h.app.overlay else {
+        panic!("no value picker");
+    };
+    let labels: Vec<&str> = p.items.iter().map(|i| i.label.as_str()).collect();
+    assert_eq!(labels, ["Doohickey", "Gadget", "Gizmo", "Widget"]);
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Tab); // Gadget
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Tab); // Widget
+    h.key(KeyCode::Enter);
+    let q = h.app.draft().unwrap();
+    assert!(matches!(
+        &q.filters[..],
+        [Filter::Field { operation: FilterOp::Equals, value: None, values: Some(v), .. }]
+            if *v == vec![json!("Gadget"), json!("Widget")]
+    ));
+    h.key(KeyCode::Char('r'));
+    h.settle().await;
+    let grid = h.app.results.grid.as_ref().unwrap();
+    let category = grid
+        .result()
+        .columns
+        .iter()
+        .position(|c| c.name == "CATEGORY")
+        .unwrap();
+    for row in &grid.result().rows {
+        let cell = &row[category];
+        assert!(
+            *cell == mbx::data::Cell::Text("Gadget".into())
+                || *cell == mbx::data::Cell::Text("Widget".into()),
+            "{cell:?}"
+        );
+    }
+}

@@ -210,3 +210,13 @@ async fn help_overlay_per_pane() {
         snap(&h, "help_builder");
     }
 }
+
+#[tokio::test]
+async fn inspector_metric() {
+    for size in SIZES {
+        let mut h = Harness::analyst(size).await;
+        h.open("revenue").await;
+        h.select_inspector_row("CREATED_AT").await;
+        snap(&h, "inspector_metric");
+    }
+}

@@ -112,16 +112,16 @@ fn row_line(app: &App, cur: &Inspected, row: InspRow, width: usize) -> Line<'sta
                 " {}",
                 field.field_type.map(FieldType::as_str).unwrap_or("?")
             );
+            if let Inspected::Metric(m) = cur
+                && m.default_time_dimension_field_id.as_ref() == Some(&field.field_id)
+            {
+                tail.push_str(" (default time)");
+            }
             if let Some(sem) = &field.semantic_type {
                 tail.push_str(&format!(" {}", sem.trim_start_matches("type/")));
             }
             if field.label() != field.name {
                 tail.push_str(&format!("  “{}”", field.label()));
-            }
-            if let Inspected::Metric(m) = cur
-                && m.default_time_dimension_field_id.as_ref() == Some(&field.field_id)
-            {
-                tail.push_str("  (default time)");
             }
             spans.push(Span::styled(fit(&tail, rest), s.muted));
             Line::from(spans)
