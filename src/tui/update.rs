@@ -205,13 +205,18 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
     }
 }
 
+/// How many lines the builder's form has now.
+fn builder_rows(app: &App) -> usize {
+    app.draft().map(|q| form_rows(&q).len()).unwrap_or(1)
+}
+
 /// Rows a page key moves in a pane.
 fn page(app: &App, f: Focus) -> usize {
     let pane = screen(app).pane(f);
     let h = match f {
         Focus::Catalog => layout::catalog_parts(pane).1.height,
         Focus::Inspector => layout::inspector_parts(pane).1.height,
-        Focus::Builder => layout::builder_parts(pane).0.height,
+        Focus::Builder => layout::builder_parts(pane, builder_rows(app)).0.height,
         Focus::Results => layout::results_parts(pane).1.height,
     };
     usize::from(h.max(1))
@@ -1257,7 +1262,7 @@ fn click(app: &mut App, pane: Focus, rect: Rect, x: u16, y: u16) -> Vec<Effect> 
             Vec::new()
         }
         Focus::Builder => {
-            let (form, _, _) = layout::builder_parts(rect);
+            let (form, _, _) = layout::builder_parts(rect, builder_rows(app));
             if let Some(q) = app.draft()
                 && let Some(i) = clicked_row(form, app.builder.cursor.selected, x, y)
                 && i < form_rows(&q).len()

@@ -19,7 +19,8 @@ pub fn draw(app: &App, f: &mut Frame, rect: Rect) {
         "Builder"
     };
     f.render_widget(pane_block(app, Focus::Builder, title), rect);
-    let (form, preview, problem) = layout::builder_parts(rect);
+    let rows = app.draft().map(|q| form_rows(&q).len()).unwrap_or(1);
+    let (form, preview, problem) = layout::builder_parts(rect, rows);
     if let Some(p) = &b.problem {
         f.render_widget(Paragraph::new(line(p.clone(), s.error)), problem);
     }
@@ -54,10 +55,20 @@ pub fn draw(app: &App, f: &mut Frame, rect: Rect) {
         app.focus == Focus::Builder,
         s,
     );
-    let body = serde_json::to_string_pretty(&q.to_body()).unwrap_or_default();
+    let body = q.to_body();
+    let pretty = serde_json::to_string_pretty(&body).unwrap_or_default();
     let mut text = vec![line("construct-query body", s.section)];
-    text.extend(body.lines().map(|l| line(l.to_string(), s.muted)));
-    f.render_widget(Paragraph::new(text), preview);
+    // Pretty when it fits, else compact and wrapped so that all of it stays readable.
+    if pretty.lines().count() < usize::from(preview.height) {
+        text.extend(pretty.lines().map(|l| line(l.to_string(), s.muted)));
+    } else {
+        text.extend(
+            one_key_per_line(&body)
+                .into_iter()
+                .map(|l| line(l, s.muted)),
+        );
+    }
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), preview);
 }
 
 fn row_line(app: &App, q: &QueryRequest, row: FormRow) -> Line<'static> {
@@ -151,4 +162,40 @@ pub fn describe(app: &App, q: &QueryRequest, sec: Section, i: usize) -> Option<S
         }
         Section::Limit => q.limit?.to_string(),
     })
+}
+
+/// A body with each top-level key on its own line and its value compact: shorter than pretty
+/// JSON, still easy to scan.
+fn one_key_per_line(body: &serde_json::Value) -> Vec<String> {
+    let Some(obj) = body.as_object() else {
+        return vec![body.to_string()];
+    };
+    let n = obj.len();
+    let mut out = vec!["{".to_string()];
+    for (i, (k, v)) in obj.iter().enumerate() {
+        let comma = if i + 1 < n { "," } else { "" };
+        out.push(format!("  \"{k}\": {v}{comma}"));
+    }
+    out.push("}".to_string());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_long_body_keeps_one_key_per_line() {
+        let body = json!({"table_id": 2, "filters": [{"field_id": "t2-5", "operation": "equals", "value": 1}]});
+        assert_eq!(
+            one_key_per_line(&body),
+            vec![
+                "{",
+                "  \"table_id\": 2,",
+                "  \"filters\": [{\"field_id\":\"t2-5\",\"operation\":\"equals\",\"value\":1}]",
+                "}"
+            ]
+        );
+    }
 }

@@ -104,11 +104,17 @@ pub fn inspector_parts(pane: Rect) -> (Rect, Rect, Rect) {
     (title, list, details)
 }
 
-/// Builder: the form, the body preview, and a line for the reason a query was refused.
-pub fn builder_parts(pane: Rect) -> (Rect, Rect, Rect) {
+/// Builder: the form (as tall as its rows, up to 60% of the pane), the body preview, and a line
+/// for the reason a query was refused.
+pub fn builder_parts(pane: Rect, form_rows: usize) -> (Rect, Rect, Rect) {
     let i = inner(pane);
+    let most = i.height.saturating_sub(1) * 3 / 5;
+    let form_h = u16::try_from(form_rows)
+        .unwrap_or(u16::MAX)
+        .min(most)
+        .max(1);
     let [form, preview, problem] = Layout::vertical([
-        Constraint::Percentage(55),
+        Constraint::Length(form_h),
         Constraint::Min(1),
         Constraint::Length(1),
     ])
