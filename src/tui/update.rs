@@ -274,8 +274,17 @@ fn step_selectable(rows: &[InspRow], from: usize, delta: isize) -> usize {
 
 fn search_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match k.code {
-        KeyCode::Esc | KeyCode::Enter => {
+        KeyCode::Esc => {
             app.catalog.editing = false;
+            Vec::new()
+        }
+        KeyCode::Enter => {
+            app.catalog.editing = false;
+            // Results for what is in the box: Enter opens the selected one straight away.
+            let current = app.catalog.searched.as_deref() == Some(app.catalog.query.trim());
+            if !app.catalog.browsing() && current && !app.catalog.hits.is_empty() {
+                return catalog_open(app);
+            }
             Vec::new()
         }
         KeyCode::Down => {

@@ -172,7 +172,6 @@ impl Harness {
         self.keys(term);
         self.settle().await;
         self.key(KeyCode::Enter);
-        self.key(KeyCode::Enter);
         self.settle().await;
     }
 

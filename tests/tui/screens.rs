@@ -77,7 +77,6 @@ async fn inspector_states() {
         h.keys("orders");
         h.settle().await;
         h.key(KeyCode::Enter);
-        h.key(KeyCode::Enter);
         snap(&h, "inspector_loading");
         h.settle().await;
         h.select_inspector_row("TOTAL").await;
@@ -101,7 +100,6 @@ async fn inspector_error_for_a_table_that_is_gone() {
         h.settle().await;
         // The hit points at a table removed since the search.
         h.app.catalog.hits[0].id = 999;
-        h.key(KeyCode::Enter);
         h.key(KeyCode::Enter);
         h.settle().await;
         assert!(h.app.inspector.error.is_some());
