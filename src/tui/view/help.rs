@@ -59,7 +59,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     out.push(Line::default());
     out.push(line("Typing", s.section));
     out.push(line(
-        "  search box: type to search · Enter opens the selected hit · Esc/↓ leave · empty box browses databases",
+        "  search box: type to search · Enter opens the hit · Esc or ↓ leaves · empty: databases",
         s.base,
     ));
     out.push(line(
