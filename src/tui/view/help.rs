@@ -59,7 +59,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     out.push(Line::default());
     out.push(line("Typing", s.section));
     out.push(line(
-        "  search box: type to search · Enter opens the hit · Esc or ↓ leaves · empty: databases",
+        "  search box: type to search · Enter opens the hit · Esc leaves · empty: browse",
         s.base,
     ));
     out.push(line(
