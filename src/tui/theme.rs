@@ -1,23 +1,63 @@
 //! The colour theme: a small semantic palette read from TOML, expanded into every `Style` the
-//! views draw with. Loading a palette and deriving styles are separate steps, so other palettes
-//! (light, high contrast, user files, NO_COLOR) only need to produce a `Palette`.
+//! views draw with. Loading a palette and deriving styles are separate steps: built-in themes,
+//! user files (which patch a base theme) and NO_COLOR only differ in how they make a `Palette`
+//! (or, for NO_COLOR, in skipping it).
 
 use crate::grid::GridStyles;
 use ratatui::style::{Color, Modifier, Style};
-use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use toml::Spanned;
 
 /// The built-in default palette.
 pub const DARK: &str = include_str!("../../themes/dark.toml");
 
+/// Every built-in theme, by the name `--theme` and a user file's `base` accept. Embedded so an
+/// installed binary needs no `themes/` folder.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("dark", DARK),
+    ("light", include_str!("../../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+    ("nord", include_str!("../../themes/nord.toml")),
+    ("solarized", include_str!("../../themes/solarized.toml")),
+];
+
+/// The palette's keys, in the order the theme files list them.
+pub const KEYS: &[&str] = &[
+    "fg",
+    "bg",
+    "muted",
+    "accent",
+    "border",
+    "border_focused",
+    "selection",
+    "error",
+    "warning",
+    "success",
+    "number",
+    "null",
+    "header",
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
-    #[error("theme file is not valid TOML: {0}")]
-    Toml(String),
-    #[error(
-        "theme colour `{key}` = \"{value}\" is not a colour (use #rrggbb, a colour name or reset)"
-    )]
-    Colour { key: &'static str, value: String },
+    #[error("theme {path}, line {line}: {message}")]
+    File {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("cannot read theme file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("theme `{name}` is neither a built-in theme ({known}) nor a theme file")]
+    Unknown { name: String, known: String },
 }
 
 /// The named colours a theme sets.
@@ -38,56 +78,176 @@ pub struct Palette {
     pub header: Color,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPalette {
-    fg: String,
-    bg: String,
-    muted: String,
-    accent: String,
-    border: String,
-    border_focused: String,
-    selection: String,
-    error: String,
-    warning: String,
-    success: String,
-    number: String,
-    null: String,
-    header: String,
+/// Whether `NO_COLOR` asks for no colours (any non-empty value, per no-color.org).
+pub fn no_color_requested() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
-fn colour(key: &'static str, value: &str) -> Result<Color, ThemeError> {
-    Color::from_str(value).map_err(|_| ThemeError::Colour {
-        key,
-        value: value.to_string(),
-    })
+/// The styles for `--theme` (a built-in name or a file; dark when absent). With `no_color`, no
+/// theme is read at all: only modifiers mark focus and selection.
+pub fn load(spec: Option<&str>, no_color: bool) -> Result<Styles, ThemeError> {
+    if no_color {
+        return Ok(Styles::monochrome());
+    }
+    Ok(Styles::from_palette(&Palette::load(spec)?))
+}
+
+fn builtin_names() -> String {
+    BUILTIN
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 impl Palette {
+    /// A complete palette (every key present), such as a built-in theme file.
     pub fn from_toml(text: &str) -> Result<Palette, ThemeError> {
-        let raw: RawPalette =
-            toml::from_str(text).map_err(|e| ThemeError::Toml(e.message().to_string()))?;
-        Ok(Palette {
-            fg: colour("fg", &raw.fg)?,
-            bg: colour("bg", &raw.bg)?,
-            muted: colour("muted", &raw.muted)?,
-            accent: colour("accent", &raw.accent)?,
-            border: colour("border", &raw.border)?,
-            border_focused: colour("border_focused", &raw.border_focused)?,
-            selection: colour("selection", &raw.selection)?,
-            error: colour("error", &raw.error)?,
-            warning: colour("warning", &raw.warning)?,
-            success: colour("success", &raw.success)?,
-            number: colour("number", &raw.number)?,
-            null: colour("null", &raw.null)?,
-            header: colour("header", &raw.header)?,
-        })
+        parse(Path::new("(built-in)"), text, None)
+    }
+
+    /// A built-in palette by name.
+    pub fn builtin(name: &str) -> Option<Palette> {
+        let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
+        Palette::from_toml(text).ok()
+    }
+
+    /// A built-in name, else a theme file; `None` is dark.
+    pub fn load(spec: Option<&str>) -> Result<Palette, ThemeError> {
+        let Some(spec) = spec else {
+            return Ok(Palette::dark());
+        };
+        if let Some(p) = Palette::builtin(spec) {
+            return Ok(p);
+        }
+        let path = Path::new(spec);
+        match std::fs::read_to_string(path) {
+            Ok(text) => Palette::from_user_file(path, &text),
+            // A bare word that is no file was most likely meant as a built-in name.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && !spec.contains(std::path::MAIN_SEPARATOR)
+                    && !spec.ends_with(".toml") =>
+            {
+                Err(ThemeError::Unknown {
+                    name: spec.to_string(),
+                    known: builtin_names(),
+                })
+            }
+            Err(source) => Err(ThemeError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// A user theme: the keys it names over its `base` (a built-in name; dark when absent).
+    pub fn from_user_file(path: &Path, text: &str) -> Result<Palette, ThemeError> {
+        parse(path, text, Some(Palette::dark()))
     }
 
     /// The embedded dark palette; a hand-written fallback only if the embedded file were broken
     /// (a unit test keeps it parseable).
     pub fn dark() -> Palette {
-        Palette::from_toml(DARK).unwrap_or(Palette {
+        Palette::from_toml(DARK).unwrap_or_else(|_| Palette::dark_fallback())
+    }
+
+    fn slot(&mut self, key: &str) -> Option<&mut Color> {
+        Some(match key {
+            "fg" => &mut self.fg,
+            "bg" => &mut self.bg,
+            "muted" => &mut self.muted,
+            "accent" => &mut self.accent,
+            "border" => &mut self.border,
+            "border_focused" => &mut self.border_focused,
+            "selection" => &mut self.selection,
+            "error" => &mut self.error,
+            "warning" => &mut self.warning,
+            "success" => &mut self.success,
+            "number" => &mut self.number,
+            "null" => &mut self.null,
+            "header" => &mut self.header,
+            _ => return None,
+        })
+    }
+}
+
+/// Parses a theme file. Without `default_base` every key must be present (a built-in file);
+/// with it, the file patches its `base` (or `default_base`) and names only what it changes.
+fn parse(path: &Path, text: &str, default_base: Option<Palette>) -> Result<Palette, ThemeError> {
+    let fail = |offset: usize, message: String| ThemeError::File {
+        path: path.to_path_buf(),
+        line: line_of(text, offset),
+        message,
+    };
+    let table: BTreeMap<Spanned<String>, Spanned<String>> = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        fail(offset, e.message().trim().to_string())
+    })?;
+    let base_entry = table.iter().find(|(k, _)| k.get_ref() == "base");
+    let mut palette = match (base_entry, default_base) {
+        (Some((key, _)), None) => {
+            return Err(fail(
+                key.span().start,
+                "a built-in theme cannot have a `base`".into(),
+            ));
+        }
+        (Some((_, name)), Some(_)) => Palette::builtin(name.get_ref()).ok_or_else(|| {
+            fail(
+                name.span().start,
+                format!(
+                    "`base` = \"{}\" is not a built-in theme ({})",
+                    name.get_ref(),
+                    builtin_names()
+                ),
+            )
+        })?,
+        (None, Some(p)) => p,
+        // Every key is checked present below, so this starting point is fully overwritten.
+        (None, None) => Palette::dark_fallback(),
+    };
+    for (key, value) in &table {
+        if key.get_ref() == "base" {
+            continue;
+        }
+        let Some(slot) = palette.slot(key.get_ref()) else {
+            return Err(fail(
+                key.span().start,
+                format!(
+                    "unknown key `{}` (theme keys: base, {})",
+                    key.get_ref(),
+                    KEYS.join(", ")
+                ),
+            ));
+        };
+        *slot = Color::from_str(value.get_ref()).map_err(|_| {
+            fail(
+                value.span().start,
+                format!(
+                    "`{}` = \"{}\" is not a colour (use #rrggbb, a colour name, an index 0-255 or reset)",
+                    key.get_ref(),
+                    value.get_ref()
+                ),
+            )
+        })?;
+    }
+    if default_base.is_none()
+        && let Some(missing) = KEYS
+            .iter()
+            .find(|k| !table.keys().any(|t| t.get_ref() == **k))
+    {
+        return Err(fail(text.len(), format!("missing key `{missing}`")));
+    }
+    Ok(palette)
+}
+
+impl Palette {
+    fn dark_fallback() -> Palette {
+        Palette {
             fg: Color::Reset,
             bg: Color::Reset,
             muted: Color::DarkGray,
@@ -101,7 +261,7 @@ impl Palette {
             number: Color::Cyan,
             null: Color::DarkGray,
             header: Color::Magenta,
-        })
+        }
     }
 }
 
@@ -181,6 +341,50 @@ impl Styles {
         }
     }
 
+    /// NO_COLOR: no foreground or background colour anywhere; bold, reverse and underline keep
+    /// focus, selection and headers visible.
+    pub fn monochrome() -> Styles {
+        let plain = Style::new();
+        let bold = plain.add_modifier(Modifier::BOLD);
+        let reversed = plain.add_modifier(Modifier::REVERSED);
+        Styles {
+            base: plain,
+            muted: plain,
+            accent: plain,
+            title: plain,
+            title_focused: bold,
+            border: plain,
+            border_focused: bold,
+            selected: reversed.add_modifier(Modifier::BOLD),
+            selected_unfocused: reversed,
+            header: bold,
+            section: plain.add_modifier(Modifier::UNDERLINED),
+            error: bold,
+            warning: bold,
+            success: plain,
+            number: plain,
+            null: plain.add_modifier(Modifier::ITALIC),
+            key: bold,
+            badge: bold,
+            input: plain.add_modifier(Modifier::UNDERLINED),
+            popup: plain,
+            grid: GridStyles {
+                header: bold.add_modifier(Modifier::UNDERLINED),
+                cell: plain,
+                number: plain,
+                null: plain.add_modifier(Modifier::ITALIC),
+                selected_row: reversed,
+                selected_cell: reversed.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+                search_match: plain.add_modifier(Modifier::UNDERLINED),
+                current_match: reversed.add_modifier(Modifier::UNDERLINED),
+                frozen_separator: plain,
+                muted: plain,
+                popup_border: bold,
+                popup_text: plain,
+            },
+        }
+    }
+
     pub fn dark() -> Styles {
         Styles::from_palette(&Palette::dark())
     }
@@ -191,20 +395,130 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_embedded_palette_parses() {
-        let p = Palette::from_toml(DARK).unwrap();
-        assert_eq!(p.accent, Color::Rgb(0x7a, 0xa2, 0xf7));
-        assert_eq!(p.bg, Color::Reset);
+    fn every_built_in_theme_parses_and_they_differ() {
+        let mut seen = Vec::new();
+        for (name, text) in BUILTIN {
+            let p = Palette::from_toml(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!seen.contains(&p), "{name} duplicates another theme");
+            seen.push(p);
+        }
+        assert_eq!(Palette::dark().accent, Color::Rgb(0x7a, 0xa2, 0xf7));
+        assert_eq!(Palette::dark().bg, Color::Reset);
+        assert_eq!(
+            Palette::builtin("high-contrast").map(|p| p.bg),
+            Some(Color::Black)
+        );
     }
 
     #[test]
-    fn a_bad_colour_names_its_key() {
+    fn a_bad_colour_names_its_key_and_line() {
         let text = DARK.replace("error = \"#f7768e\"", "error = \"blurple\"");
         let err = Palette::from_toml(&text).unwrap_err().to_string();
+        let line = DARK.lines().position(|l| l.starts_with("error")).unwrap() + 1;
+        assert!(err.contains(&format!("line {line}")), "{err}");
         assert!(err.contains("`error`") && err.contains("blurple"), "{err}");
-        assert!(matches!(
-            Palette::from_toml("fg = 1"),
-            Err(ThemeError::Toml(_))
-        ));
+        let err = Palette::from_toml("fg = 1").unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn a_user_file_patches_only_what_it_names_over_its_base() {
+        let text = "base = \"light\"\naccent = \"#ff0000\"\nselection = \"green\"\n";
+        let p = Palette::from_user_file(Path::new("mine.toml"), text).unwrap();
+        let light = Palette::builtin("light").unwrap();
+        assert_eq!(p.accent, Color::Rgb(255, 0, 0));
+        assert_eq!(p.selection, Color::Green);
+        assert_eq!(
+            Palette {
+                accent: light.accent,
+                selection: light.selection,
+                ..p
+            },
+            light
+        );
+        let p = Palette::from_user_file(Path::new("m.toml"), "fg = \"white\"").unwrap();
+        assert_eq!(p.fg, Color::White);
+        assert_eq!(p.accent, Palette::dark().accent);
+    }
+
+    #[test]
+    fn unknown_keys_and_bases_name_the_file_line_and_key() {
+        let text = "accent = \"red\"\n\naccnet = \"blue\"\n";
+        let err = Palette::from_user_file(Path::new("/t/mine.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/t/mine.toml, line 3"), "{err}");
+        assert!(err.contains("`accnet`"), "{err}");
+        let err = Palette::from_user_file(Path::new("m.toml"), "base = \"drak\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 1") && err.contains("drak"), "{err}");
+        assert!(err.contains("dark, light, high-contrast"), "{err}");
+    }
+
+    #[test]
+    fn a_theme_is_a_built_in_name_or_a_file() {
+        assert_eq!(
+            Palette::load(Some("nord")).unwrap(),
+            Palette::builtin("nord").unwrap()
+        );
+        assert_eq!(Palette::load(None).unwrap(), Palette::dark());
+        let err = Palette::load(Some("nrod")).unwrap_err().to_string();
+        assert!(err.contains("`nrod`") && err.contains("solarized"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.toml");
+        std::fs::write(&path, "base = \"nord\"\nerror = \"#010203\"").unwrap();
+        let p = Palette::load(path.to_str()).unwrap();
+        assert_eq!(p.error, Color::Rgb(1, 2, 3));
+        assert_eq!(p.bg, Palette::builtin("nord").unwrap().bg);
+        let missing = dir.path().join("nope.toml");
+        let err = Palette::load(missing.to_str()).unwrap_err();
+        assert!(matches!(err, ThemeError::Read { .. }), "{err}");
+    }
+
+    #[test]
+    fn no_color_keeps_focus_and_selection_visible_without_any_colour() {
+        let s = load(Some("nord"), true).unwrap();
+        let all = [
+            s.base,
+            s.muted,
+            s.accent,
+            s.title,
+            s.title_focused,
+            s.border,
+            s.border_focused,
+            s.selected,
+            s.selected_unfocused,
+            s.header,
+            s.section,
+            s.error,
+            s.warning,
+            s.success,
+            s.number,
+            s.null,
+            s.key,
+            s.badge,
+            s.input,
+            s.popup,
+            s.grid.header,
+            s.grid.cell,
+            s.grid.number,
+            s.grid.null,
+            s.grid.selected_row,
+            s.grid.selected_cell,
+            s.grid.search_match,
+            s.grid.current_match,
+            s.grid.frozen_separator,
+            s.grid.muted,
+            s.grid.popup_border,
+            s.grid.popup_text,
+        ];
+        assert!(all.iter().all(|st| st.fg.is_none() && st.bg.is_none()));
+        assert!(s.selected.add_modifier.contains(Modifier::REVERSED));
+        assert!(s.title_focused.add_modifier.contains(Modifier::BOLD));
+        assert_ne!(s.border_focused, s.border);
+        assert_ne!(s.grid.selected_cell, s.grid.selected_row);
+        let coloured = load(Some("nord"), false).unwrap();
+        assert_eq!(coloured.base.bg, Some(Color::Rgb(0x2e, 0x34, 0x40)));
     }
 }
