@@ -3,6 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::de::DeValue;
 
 /// Everything a key can do. Names are stable (`snake_case`) so that a keys file can refer to them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -411,6 +413,236 @@ impl Keymap {
     }
 }
 
+// --- The user's keys.toml: overrides by action name over the table above. ---
+
+/// What can be wrong with a keys file.
+#[derive(Debug, thiserror::Error)]
+pub enum KeysError {
+    #[error("cannot read keys file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("keys file {path}, line {line}: {message}")]
+    File {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+/// Where `keys.toml` is looked for: next to `config.toml`.
+pub fn keys_path() -> Option<PathBuf> {
+    crate::config::config_dir().map(|d| d.join("keys.toml"))
+}
+
+/// The lower-case name a keys file uses for a scope (`[results]`); `global` is top level too.
+pub fn scope_name(scope: Scope) -> String {
+    format!("{scope:?}").to_lowercase()
+}
+
+impl Keymap {
+    /// The defaults, with the user's `keys.toml` over them when there is one.
+    pub fn load_user() -> Result<Keymap, KeysError> {
+        match keys_path() {
+            Some(path) => Keymap::load_file(&path, false),
+            None => Ok(Keymap::default()),
+        }
+    }
+
+    /// The defaults with `path` over them; a missing file is an error only when `must_exist`.
+    pub fn load_file(path: &Path, must_exist: bool) -> Result<Keymap, KeysError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Keymap::default().with_overrides(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+                Ok(Keymap::default())
+            }
+            Err(source) => Err(KeysError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Applies a keys file: `action = ["k", …]` at the top level rebinds the action in every
+    /// pane it has a binding in; under `[catalog]`, `[results]`, … only in that pane.
+    pub fn with_overrides(mut self, path: &Path, text: &str) -> Result<Keymap, KeysError> {
+        let fail = |offset: usize, message: String| KeysError::File {
+            path: path.to_path_buf(),
+            line: text[..offset.min(text.len())].matches('\n').count() + 1,
+            message,
+        };
+        let doc = toml::de::DeTable::parse(text).map_err(|e| {
+            fail(
+                e.span().map(|s| s.start).unwrap_or(0),
+                e.message().trim().to_string(),
+            )
+        })?;
+        for (name, value) in doc.get_ref().iter() {
+            let name_at = name.span().start;
+            match value.get_ref() {
+                DeValue::Table(table) => {
+                    let scope = self
+                        .bindings
+                        .iter()
+                        .map(|b| b.scope)
+                        .find(|s| scope_name(*s) == name.get_ref().as_ref())
+                        .ok_or_else(|| {
+                            fail(
+                                name_at,
+                                format!(
+                                    "unknown pane `[{}]` (panes: {})",
+                                    name.get_ref(),
+                                    self.scope_names().join(", ")
+                                ),
+                            )
+                        })?;
+                    for (action, keys) in table.iter() {
+                        let keys = parse_keys(keys).map_err(|(at, m)| fail(at, m))?;
+                        self.rebind(Some(scope), action.get_ref(), &keys)
+                            .map_err(|m| fail(action.span().start, m))?;
+                    }
+                }
+                _ => {
+                    let keys = parse_keys(value).map_err(|(at, m)| fail(at, m))?;
+                    self.rebind(None, name.get_ref(), &keys)
+                        .map_err(|m| fail(name_at, m))?;
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// Gives `keys` to the bindings an override names, or says why it names none.
+    fn rebind(&mut self, scope: Option<Scope>, action: &str, keys: &[Key]) -> Result<(), String> {
+        let named = |b: &Binding| b.action.name() == action;
+        if !self.bindings.iter().any(named) {
+            let mut known: Vec<&str> = self.bindings.iter().map(|b| b.action.name()).collect();
+            known.sort_unstable();
+            known.dedup();
+            return Err(format!(
+                "unknown action `{action}` (actions: {})",
+                known.join(", ")
+            ));
+        }
+        let in_scope = |b: &Binding| named(b) && scope.is_none_or(|s| s == b.scope);
+        if !self.bindings.iter().any(in_scope) {
+            let panes: Vec<String> = self
+                .bindings
+                .iter()
+                .filter(|b| named(b))
+                .map(|b| scope_name(b.scope))
+                .collect();
+            return Err(format!(
+                "`{action}` has no binding in [{}]; it is bound in: {}",
+                scope.map(scope_name).unwrap_or_default(),
+                panes.join(", ")
+            ));
+        }
+        for b in self.bindings.iter_mut().filter(|b| in_scope(b)) {
+            b.keys = keys.to_vec();
+        }
+        Ok(())
+    }
+
+    fn scope_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for b in &self.bindings {
+            let n = scope_name(b.scope);
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        names
+    }
+}
+
+/// A key list value: one string or an array of strings. Errors carry the offending span start.
+fn parse_keys(value: &toml::Spanned<DeValue<'_>>) -> Result<Vec<Key>, (usize, String)> {
+    let one = |v: &toml::Spanned<DeValue<'_>>| match v.get_ref() {
+        DeValue::String(s) => parse_key(s).map_err(|m| (v.span().start, m)),
+        _ => Err((
+            v.span().start,
+            "a key is a string such as \"q\", \"ctrl-c\" or \"pagedown\"".to_string(),
+        )),
+    };
+    match value.get_ref() {
+        DeValue::Array(items) => items.iter().map(one).collect(),
+        _ => one(value).map(|k| vec![k]),
+    }
+}
+
+/// Reads a key as written in a keys file (`q`, `G`, `ctrl-c`, `alt-enter`, `shift-tab`, `f5`,
+/// `pagedown`, `space`) or as `mbx keys` prints it (`Ctrl-c`, `↑`, `PgDn`).
+pub fn parse_key(text: &str) -> Result<Key, String> {
+    let bad = |why: &str| format!("`{text}` is not a key: {why}");
+    let mut mods = KeyModifiers::NONE;
+    let mut rest = text.trim();
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let (m, len) = if lower.starts_with("ctrl-") {
+            (KeyModifiers::CONTROL, 5)
+        } else if lower.starts_with("alt-") {
+            (KeyModifiers::ALT, 4)
+        } else if lower.starts_with("shift-") {
+            (KeyModifiers::SHIFT, 6)
+        } else {
+            break;
+        };
+        mods |= m;
+        rest = &rest[len..];
+    }
+    let mut chars = rest.chars();
+    let code = match (chars.next(), chars.next()) {
+        (None, _) => return Err(bad("nothing after the modifier")),
+        (Some(c), None) => match c {
+            '↑' => K::Up,
+            '↓' => K::Down,
+            '←' => K::Left,
+            '→' => K::Right,
+            c if mods.contains(KeyModifiers::CONTROL) => K::Char(c.to_ascii_lowercase()),
+            c if mods.contains(KeyModifiers::SHIFT) => K::Char(c.to_ascii_uppercase()),
+            c => K::Char(c),
+        },
+        _ => match rest.to_ascii_lowercase().as_str() {
+            "enter" | "return" => K::Enter,
+            "esc" | "escape" => K::Esc,
+            "tab" if mods.contains(KeyModifiers::SHIFT) => K::BackTab,
+            "tab" => K::Tab,
+            "backtab" => K::BackTab,
+            "backspace" => K::Backspace,
+            "delete" | "del" => K::Delete,
+            "insert" | "ins" => K::Insert,
+            "up" => K::Up,
+            "down" => K::Down,
+            "left" => K::Left,
+            "right" => K::Right,
+            "pageup" | "pgup" => K::PageUp,
+            "pagedown" | "pgdn" => K::PageDown,
+            "home" => K::Home,
+            "end" => K::End,
+            "space" => K::Char(' '),
+            "minus" => K::Char('-'),
+            f if f.starts_with('f') => match f[1..].parse::<u8>() {
+                Ok(n) if (1..=24).contains(&n) => K::F(n),
+                _ => return Err(bad("function keys are f1 to f24")),
+            },
+            _ => {
+                return Err(bad(
+                    "use one character or a name: enter, esc, tab, backspace, delete, up, down, \
+                     left, right, pageup, pagedown, home, end, space, f1…f24; \
+                     prefixes ctrl-, alt-, shift-",
+                ));
+            }
+        },
+    };
+    // Shift is part of a character or of BackTab already; it matters only on other keys.
+    if matches!(code, K::Char(_) | K::BackTab) {
+        mods.remove(KeyModifiers::SHIFT);
+    }
+    Ok(Key { code, mods })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,5 +681,97 @@ mod tests {
         names.dedup();
         assert!(names.len() >= 20, "{names:?}");
         assert_eq!(km.hints(Scope::Builder)[0], ("a".to_string(), "add"));
+    }
+    fn overlay(text: &str) -> Result<Keymap, KeysError> {
+        Keymap::default().with_overrides(Path::new("/cfg/keys.toml"), text)
+    }
+
+    #[test]
+    fn keys_parse_from_names_and_from_what_mbx_keys_prints() {
+        assert_eq!(parse_key("q"), Ok(Key::ch('q')));
+        assert_eq!(parse_key("G"), Ok(Key::ch('G')));
+        assert_eq!(parse_key("shift-g"), Ok(Key::ch('G')));
+        assert_eq!(parse_key("ctrl-c"), Ok(Key::ctrl('c')));
+        assert_eq!(parse_key("Ctrl-C"), Ok(Key::ctrl('c')));
+        assert_eq!(parse_key("shift-tab"), Ok(Key::plain(K::BackTab)));
+        assert_eq!(parse_key("PgDn"), Ok(Key::plain(K::PageDown)));
+        assert_eq!(parse_key("↑"), Ok(Key::plain(K::Up)));
+        assert_eq!(parse_key("f5"), Ok(Key::plain(K::F(5))));
+        assert_eq!(parse_key("-"), Ok(Key::ch('-')));
+        assert_eq!(
+            parse_key("alt-enter"),
+            Ok(Key {
+                code: K::Enter,
+                mods: KeyModifiers::ALT
+            })
+        );
+        for b in Keymap::default().bindings {
+            for k in b.keys {
+                assert_eq!(parse_key(&k.to_string()), Ok(k), "{k}");
+            }
+        }
+        assert!(parse_key("ctrl-").is_err());
+        assert!(parse_key("f99").is_err());
+        assert!(parse_key("hyper-x").unwrap_err().contains("hyper-x"));
+    }
+
+    #[test]
+    fn an_override_replaces_an_action_everywhere_or_in_one_pane() {
+        let km =
+            overlay("quit = [\"ctrl-q\", \"Q\"]\nrun = \"f5\"\n[results]\nback = \"x\"\n").unwrap();
+        let ev = |c, m| press(c, m);
+        let q = ev(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(km.action(Scope::Catalog, &q), None);
+        let ctrl_q = ev(KeyCode::Char('q'), KeyModifiers::CONTROL);
+        assert_eq!(km.action(Scope::Catalog, &ctrl_q), Some(Action::Quit));
+        assert_eq!(
+            km.action(Scope::Builder, &ev(KeyCode::F(5), KeyModifiers::NONE)),
+            Some(Action::Run)
+        );
+        let x = ev(KeyCode::Char('x'), KeyModifiers::NONE);
+        assert_eq!(km.action(Scope::Results, &x), Some(Action::Back));
+        // the inspector's back is untouched
+        let esc = ev(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(km.action(Scope::Inspector, &esc), Some(Action::Back));
+        assert_eq!(km.action(Scope::Results, &esc), None);
+        // the hints read the same table
+        assert!(
+            km.hints(Scope::Catalog)
+                .contains(&("Ctrl-q".to_string(), "quit"))
+        );
+        assert_eq!(
+            km.key_for(Scope::Builder, Action::Run),
+            Some(Key::plain(K::F(5)))
+        );
+    }
+
+    #[test]
+    fn bad_overrides_name_the_file_line_and_key() {
+        let err = overlay("quit = \"q\"\n\nqiut = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("keys file /cfg/keys.toml, line 3:"),
+            "{err}"
+        );
+        assert!(
+            err.contains("unknown action `qiut`") && err.contains("force_quit"),
+            "{err}"
+        );
+        let err = overlay("run = [\"r\",\n  \"ctrl-hyper\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 2") && err.contains("`ctrl-hyper`"),
+            "{err}"
+        );
+        let err = overlay("[results]\nadd = \"a\"\n").unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("builder"), "{err}");
+        let err = overlay("[reslts]\n").unwrap_err().to_string();
+        assert!(err.contains("line 1") && err.contains("results"), "{err}");
+        let err = overlay("run = 5\n").unwrap_err().to_string();
+        assert!(err.contains("line 1") && err.contains("string"), "{err}");
+        let err = overlay("run = [\n").unwrap_err().to_string();
+        assert!(err.contains("/cfg/keys.toml"), "{err}");
     }
 }
