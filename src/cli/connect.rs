@@ -1,15 +1,14 @@
-//! Turns connection flags into a connected `Client`: with `--url`, the given server and secret;
-//! without it, an in-process sandbox on a free loopback port, acting as the demo analyst.
+//! Turns connection flags (merged with the environment and the config file's profile) into a
+//! connected `Client`: with a URL, the given server and secret; without one, an in-process
+//! sandbox on a free loopback port, acting as the demo analyst.
 
 use super::{ApiChoice, AuthMode, ConnArgs, SandboxProfile};
 use crate::api::types::ApiEra;
 use crate::api::{
-    ApiError, AuthConfig, Client, ClientConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, JwtConfig,
-    Secret,
+    ApiError, AuthConfig, Client, ClientConfig, DEFAULT_MAX_BODY_BYTES, JwtConfig, Secret,
 };
+use crate::config::{self, ConfigError, SecretSource, Settings};
 use crate::sandbox::{self, Profile, Sandbox, SandboxConfig};
-use std::path::PathBuf;
-use std::time::Duration;
 
 /// Who the sandbox acts as when no `--email` is given.
 pub const DEFAULT_SANDBOX_EMAIL: &str = "analyst@example.com";
@@ -32,23 +31,21 @@ impl std::fmt::Debug for Connected {
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error(
-        "--url {url} needs the JWT shared secret: pass --secret-env VAR, --secret-file PATH or --secret"
+        "--url {url} needs the JWT shared secret: pass --secret-env VAR or --secret-file PATH, \
+         set MBX_SECRET, or give the profile secret_env, secret_file or secret_command"
     )]
     MissingSecret { url: String },
-    #[error("--url {url} needs an email to act as: pass --email (or --as)")]
-    MissingEmail { url: String },
-    #[error("--auth api-key needs --api-key KEY (or MBX_API_KEY)")]
-    MissingApiKey,
-    #[error("the environment variable {0} named by --secret-env is not set")]
-    SecretEnv(String),
-    #[error("cannot read the secret file {path}: {reason}")]
-    SecretFile { path: PathBuf, reason: String },
-    #[error("the secret from {0} is empty")]
-    EmptySecret(String),
     #[error(
-        "config profiles are not available yet: drop --profile/--config (or MBX_PROFILE/MBX_CONFIG)"
+        "--url {url} needs an email to act as: pass --email (or --as), or set the profile's email"
     )]
-    ProfilesNotAvailable,
+    MissingEmail { url: String },
+    #[error(
+        "--auth api-key needs a key: pass --api-key KEY (or MBX_API_KEY), or give the profile \
+         api_key_env, api_key_file or api_key_command"
+    )]
+    MissingApiKey,
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("the built-in sandbox has no {0} profile yet: use --sandbox e2 or e3")]
     SandboxProfile(&'static str),
     #[error("cannot start the built-in sandbox: {0}")]
@@ -58,7 +55,7 @@ pub enum ConnectError {
 }
 
 impl ConnectError {
-    /// Flag problems are usage errors (2); a failed client follows its own code.
+    /// Flag and config problems are usage errors (2); a failed client follows its own code.
     pub fn exit_code(&self) -> u8 {
         match self {
             ConnectError::Api(e) => e.exit_code(),
@@ -68,41 +65,41 @@ impl ConnectError {
     }
 }
 
-/// Fills connection settings from the config file and profile. Profiles come in a later task;
-/// until then naming one is an error rather than being silently ignored.
-fn resolve(conn: &ConnArgs) -> Result<ConnArgs, ConnectError> {
-    if conn.profile.is_some() || conn.config.is_some() {
-        return Err(ConnectError::ProfilesNotAvailable);
+/// The settings to connect with: flags over `MBX_*` variables over the config file's profile
+/// (`--profile`, `MBX_PROFILE` or the file's `default_profile`).
+pub fn settings(conn: &ConnArgs) -> Result<Settings, ConnectError> {
+    let loaded = config::load(conn.config.as_deref())?;
+    let env_secret = std::env::var("MBX_SECRET").ok().filter(|s| !s.is_empty());
+    let mut flags = conn.clone();
+    // clap folds MBX_SECRET into --secret; hand it over as the environment's so that
+    // --secret-env and --secret-file still win over it.
+    if flags.secret.is_some() && flags.secret == env_secret {
+        flags.secret = None;
     }
-    Ok(conn.clone())
+    Ok(config::resolve(&flags, loaded.as_ref(), env_secret)?)
 }
 
-/// The shared secret from `--secret`, `--secret-env VAR` or `--secret-file PATH`, in that order.
-pub fn read_secret(conn: &ConnArgs) -> Result<Option<Secret>, ConnectError> {
-    if let Some(s) = &conn.secret {
-        return non_empty(s.clone(), "--secret").map(Some);
-    }
-    if let Some(var) = &conn.secret_env {
-        let value = std::env::var(var).map_err(|_| ConnectError::SecretEnv(var.clone()))?;
-        return non_empty(value, &format!("${var}")).map(Some);
-    }
-    if let Some(path) = &conn.secret_file {
-        let text = std::fs::read_to_string(path).map_err(|e| ConnectError::SecretFile {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        let trimmed = text.trim_end_matches(['\n', '\r']).to_string();
-        return non_empty(trimmed, &path.display().to_string()).map(Some);
-    }
-    Ok(None)
+/// The secrets a connection needs, read once (a `secret_command` runs here).
+#[derive(Clone, Debug, Default)]
+pub struct Credentials {
+    /// The JWT shared secret (JWT and session modes).
+    pub secret: Option<Secret>,
+    /// The API key (api-key mode).
+    pub api_key: Option<Secret>,
 }
 
-fn non_empty(value: String, from: &str) -> Result<Secret, ConnectError> {
-    if value.is_empty() {
-        Err(ConnectError::EmptySecret(from.to_string()))
-    } else {
-        Ok(Secret::new(value))
-    }
+/// Reads only the secret the auth mode uses, so an unused `secret_command` never runs.
+pub fn credentials(s: &Settings) -> Result<Credentials, ConnectError> {
+    Ok(match s.auth {
+        AuthMode::ApiKey => Credentials {
+            secret: None,
+            api_key: s.api_key.as_ref().map(SecretSource::resolve).transpose()?,
+        },
+        AuthMode::Jwt | AuthMode::Session => Credentials {
+            secret: s.secret.as_ref().map(SecretSource::resolve).transpose()?,
+            api_key: None,
+        },
+    })
 }
 
 fn era_of(choice: ApiChoice) -> ApiEra {
@@ -114,32 +111,50 @@ fn era_of(choice: ApiChoice) -> ApiEra {
     }
 }
 
-/// Connects as `conn` says; without `--url`, starts the sandbox first (call inside a runtime).
+/// Connects as `conn` and the config file say; without a URL, starts the sandbox first (call
+/// inside a runtime).
 pub async fn connect(conn: &ConnArgs) -> Result<Connected, ConnectError> {
-    let conn = resolve(conn)?;
-    let mode = conn.auth.unwrap_or(AuthMode::Jwt);
-    let secret = read_secret(&conn)?;
-    let (base_url, secret, email, sandbox, sandbox_era) = match &conn.url {
+    let s = settings(conn)?;
+    let creds = credentials(&s)?;
+    connect_with(&s, creds, conn.sandbox).await
+}
+
+/// Connects with merged settings and the credentials read for them.
+pub async fn connect_with(
+    s: &Settings,
+    creds: Credentials,
+    sandbox_profile: Option<SandboxProfile>,
+) -> Result<Connected, ConnectError> {
+    let mode = s.auth;
+    let (base_url, secret, email, sandbox, sandbox_era) = match &s.url {
         Some(url) => {
-            let email = conn.email.clone();
+            let email = s.email.clone();
             if mode != AuthMode::ApiKey {
-                if secret.is_none() {
+                if creds.secret.is_none() {
                     return Err(ConnectError::MissingSecret { url: url.clone() });
                 }
                 if email.is_none() {
                     return Err(ConnectError::MissingEmail { url: url.clone() });
                 }
             }
-            (url.clone(), secret, email.unwrap_or_default(), None, None)
+            (
+                url.clone(),
+                creds.secret,
+                email.unwrap_or_default(),
+                None,
+                None,
+            )
         }
         None => {
-            let profile = match conn.sandbox.unwrap_or_default() {
+            let profile = match sandbox_profile.unwrap_or_default() {
                 SandboxProfile::E2 => Profile::E2,
                 SandboxProfile::E3 => Profile::E3,
                 SandboxProfile::Latest => return Err(ConnectError::SandboxProfile("latest")),
             };
-            let secret = secret.unwrap_or_else(|| Secret::new(sandbox::DEMO_SECRET));
-            let email = conn
+            let secret = creds
+                .secret
+                .unwrap_or_else(|| Secret::new(sandbox::DEMO_SECRET));
+            let email = s
                 .email
                 .clone()
                 .unwrap_or_else(|| DEFAULT_SANDBOX_EMAIL.to_string());
@@ -147,13 +162,13 @@ pub async fn connect(conn: &ConnArgs) -> Result<Connected, ConnectError> {
                 port: 0,
                 profile,
                 secret: Some(secret.expose().to_string()),
+                jwt_email_claim: s.email_claim.clone(),
                 ..SandboxConfig::default()
             };
-            if let Some(claim) = &conn.email_claim {
-                config.jwt_email_claim = claim.clone();
-            }
-            if let (AuthMode::ApiKey, Some(key)) = (mode, &conn.api_key) {
-                config.api_keys.push((key.clone(), email.clone()));
+            if let (AuthMode::ApiKey, Some(key)) = (mode, &creds.api_key) {
+                config
+                    .api_keys
+                    .push((key.expose().to_string(), email.clone()));
             }
             let sb = sandbox::start(config)
                 .await
@@ -166,18 +181,14 @@ pub async fn connect(conn: &ConnArgs) -> Result<Connected, ConnectError> {
         }
     };
     let jwt = |secret: Secret| JwtConfig {
-        email_claim: conn.email_claim.clone().unwrap_or_else(|| "email".into()),
-        groups: conn.groups.clone(),
-        renewal_age: conn
-            .renewal_age
-            .map(Duration::from_secs)
-            .unwrap_or(crate::api::auth::DEFAULT_RENEWAL_AGE),
+        email_claim: s.email_claim.clone(),
+        groups: s.groups.clone(),
+        renewal_age: s.renewal_age,
         ..JwtConfig::new(secret, email.clone())
     };
     let auth = match (mode, secret) {
         (AuthMode::ApiKey, _) => {
-            let key = conn.api_key.clone().ok_or(ConnectError::MissingApiKey)?;
-            let key = non_empty(key, "--api-key")?;
+            let key = creds.api_key.ok_or(ConnectError::MissingApiKey)?;
             let label = if email.is_empty() {
                 "api key".to_string()
             } else {
@@ -185,18 +196,15 @@ pub async fn connect(conn: &ConnArgs) -> Result<Connected, ConnectError> {
             };
             AuthConfig::ApiKey { key, label }
         }
-        (AuthMode::Jwt, Some(s)) => AuthConfig::Jwt(jwt(s)),
-        (AuthMode::Session, Some(s)) => AuthConfig::Session(jwt(s)),
+        (AuthMode::Jwt, Some(secret)) => AuthConfig::Jwt(jwt(secret)),
+        (AuthMode::Session, Some(secret)) => AuthConfig::Session(jwt(secret)),
         (_, None) => return Err(ConnectError::MissingSecret { url: base_url }),
     };
     let config = ClientConfig {
         base_url,
         auth,
-        timeout: conn
-            .timeout
-            .map(Duration::from_secs)
-            .unwrap_or(DEFAULT_TIMEOUT),
-        era: conn.api.map(era_of).or(sandbox_era),
+        timeout: s.timeout,
+        era: s.api.map(era_of).or(sandbox_era),
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
     };
     let client = Client::new(config)?;
@@ -206,46 +214,70 @@ pub async fn connect(conn: &ConnArgs) -> Result<Connected, ConnectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secrets_come_from_flag_env_or_file_with_newlines_trimmed() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("s");
-        std::fs::write(&path, "from-file\n\n").expect("write");
-        let conn = ConnArgs {
-            secret_file: Some(path.clone()),
-            ..ConnArgs::default()
-        };
-        let s = read_secret(&conn).expect("reads").expect("some");
-        assert_eq!(s.expose(), "from-file");
-        let conn = ConnArgs {
-            secret_env: Some("MBX_TEST_SURELY_UNSET_VAR".into()),
-            ..ConnArgs::default()
-        };
-        assert!(matches!(
-            read_secret(&conn),
-            Err(ConnectError::SecretEnv(_))
-        ));
-        std::fs::write(&path, "\n").expect("write");
-        let conn = ConnArgs {
-            secret_file: Some(path),
-            ..ConnArgs::default()
-        };
-        assert!(matches!(
-            read_secret(&conn),
-            Err(ConnectError::EmptySecret(_))
-        ));
-    }
+    use std::time::Duration;
 
     #[tokio::test]
     async fn a_url_without_a_secret_is_a_usage_error() {
         let conn = ConnArgs {
             url: Some("http://127.0.0.1:9".into()),
             email: Some("a@x".into()),
+            config: Some("/surely/not/here/config.toml".into()),
             ..ConnArgs::default()
         };
+        // a named config file must exist
         let e = connect(&conn).await.expect_err("refused");
         assert_eq!(e.exit_code(), 2);
-        assert!(e.to_string().contains("--secret-env"), "{e}");
+        assert!(e.to_string().contains("/surely/not/here"), "{e}");
+        let s = Settings {
+            url: conn.url.clone(),
+            email: conn.email.clone(),
+            ..settings_without_file()
+        };
+        let e = connect_with(&s, Credentials::default(), None)
+            .await
+            .expect_err("refused");
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("secret_command"), "{e}");
+    }
+
+    fn settings_without_file() -> Settings {
+        config::resolve(&ConnArgs::default(), None, None).expect("no profile, no file")
+    }
+
+    #[tokio::test]
+    async fn the_merged_settings_reach_the_client() {
+        let s = Settings {
+            email: Some("sales@example.com".into()),
+            timeout: Duration::from_secs(7),
+            renewal_age: Duration::from_secs(60),
+            auth: AuthMode::Session,
+            secret: Some(SecretSource::Command("printf 'cmd-secret\\n'".into())),
+            ..settings_without_file()
+        };
+        let creds = credentials(&s).expect("command runs");
+        assert_eq!(
+            creds.secret.as_ref().map(Secret::expose),
+            Some("cmd-secret")
+        );
+        let c = connect_with(&s, creds, None).await.expect("sandbox");
+        let id = c.client.identity();
+        assert_eq!(id.email, "sales@example.com");
+        assert_eq!(id.mode.to_string(), "session");
+        if let Some(sb) = c.sandbox {
+            sb.shutdown().await;
+        }
+    }
+
+    #[test]
+    fn only_the_secret_the_auth_mode_needs_is_read() {
+        let s = Settings {
+            auth: AuthMode::ApiKey,
+            secret: Some(SecretSource::Command("exit 9".into())),
+            api_key: Some(SecretSource::Value(Secret::new("k"))),
+            ..settings_without_file()
+        };
+        let creds = credentials(&s).expect("the failing secret command is not run");
+        assert!(creds.secret.is_none());
+        assert_eq!(creds.api_key.as_ref().map(Secret::expose), Some("k"));
     }
 }

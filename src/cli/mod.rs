@@ -2,6 +2,7 @@
 //! commands print answers for scripts. Exit codes: 0 ok, 1 other, 2 usage, 3 authentication,
 //! 4 permission or not found, 5 query failed (compare: 1 when the two users differ).
 
+pub mod config_cmd;
 pub mod connect;
 pub mod headless;
 pub mod serve;
@@ -376,6 +377,8 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Man) => print_man_page(),
+        Some(Command::Config { action }) => config_cmd::run(action, &cli.conn),
+        Some(Command::Keys) => config_cmd::keys(),
         Some(command) => headless::run(command, &cli.conn, &cli.ui),
         None => crate::tui::run(&cli.conn, &cli.ui),
     }

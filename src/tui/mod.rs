@@ -14,6 +14,7 @@ pub mod update;
 pub mod view;
 
 use crate::api::Client;
+use crate::cli::connect;
 use crate::cli::{ConnArgs, UiArgs};
 use crossterm::event::{
     DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind, MouseEventKind,
@@ -23,6 +24,7 @@ use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use futures::StreamExt;
+use keymap::Keymap;
 use msg::Msg;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -31,16 +33,36 @@ use std::io::{self, Stdout};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use theme::{Palette, Styles};
+use theme::Styles;
 
 pub use state::App as ExplorerState;
 pub use update::{startup, update};
 pub use view::view;
 
-/// Opens the explorer (no subcommand).
+/// Opens the explorer (no subcommand). Every settings problem (config file, profile, secret,
+/// theme, keys file) is reported before the terminal switches to the explorer.
 pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
-    let styles = match load_styles(ui) {
+    let prepared = connect::settings(conn).and_then(|s| {
+        let creds = connect::credentials(&s)?;
+        Ok((s, creds))
+    });
+    let (settings, creds) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("mbx: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    let theme = ui.theme.as_deref().or(settings.theme.as_deref());
+    let styles = match theme::load(theme, theme::no_color_requested()) {
         Ok(s) => s,
+        Err(e) => {
+            eprintln!("mbx: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let keymap = match Keymap::load_user() {
+        Ok(k) => k,
         Err(e) => {
             eprintln!("mbx: {e}");
             return ExitCode::from(2);
@@ -57,18 +79,18 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
         }
     };
     rt.block_on(async {
-        // The in-process sandbox (when there is no --url) lives as long as `_sandbox`.
-        let crate::cli::connect::Connected {
+        // The in-process sandbox (when there is no URL) lives as long as `_sandbox`.
+        let connect::Connected {
             client,
             sandbox: _sandbox,
-        } = match crate::cli::connect::connect(conn).await {
+        } = match connect::connect_with(&settings, creds, conn.sandbox).await {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("mbx: {e}");
-                return ExitCode::from(1);
+                return ExitCode::from(e.exit_code());
             }
         };
-        match explore(client, styles).await {
+        match explore(client, styles, keymap).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("mbx: the terminal failed: {e}");
@@ -76,19 +98,6 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
             }
         }
     })
-}
-
-fn load_styles(ui: &UiArgs) -> Result<Styles, String> {
-    match ui.theme.as_deref() {
-        None | Some("dark") => Ok(Styles::dark()),
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                format!("theme `{path}`: not a built-in theme and not readable: {e}")
-            })?;
-            let p = Palette::from_toml(&text).map_err(|e| format!("theme `{path}`: {e}"))?;
-            Ok(Styles::from_palette(&p))
-        }
-    }
 }
 
 /// Raw mode, the alternate screen and mouse capture for as long as it lives.
@@ -163,10 +172,11 @@ fn event_msg(ev: Event) -> Option<Msg> {
 }
 
 /// Runs the explorer against a client until the user quits (or SIGTERM).
-pub async fn explore(client: Client, styles: Styles) -> io::Result<()> {
+pub async fn explore(client: Client, styles: Styles, keymap: Keymap) -> io::Result<()> {
     install_panic_hook();
     let mut screen = Screen::enter()?;
     let mut app = app_for(&client, styles, Settings::default());
+    app.keymap = keymap;
     let size = screen.terminal.size()?;
     app.size = (size.width, size.height);
     let mut sigterm = terminate_signal()?;
