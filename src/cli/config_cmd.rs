@@ -133,7 +133,13 @@ fn keymap_scope(scope: crate::tui::keymap::Scope) -> String {
 /// step passed). The secret is never printed, only where it came from.
 pub async fn check(conn: &ConnArgs, say: &mut dyn FnMut(&str)) -> u8 {
     let fail = |say: &mut dyn FnMut(&str), step: &str, e: &dyn std::fmt::Display, code: u8| {
-        say(&format!("✗ {step}: {e}"));
+        let e = e.to_string();
+        // A config file error already starts with "config file …".
+        if e.starts_with(step) {
+            say(&format!("✗ {e}"));
+        } else {
+            say(&format!("✗ {step}: {e}"));
+        }
         say("config check failed");
         code
     };

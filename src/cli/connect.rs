@@ -79,6 +79,23 @@ pub fn settings(conn: &ConnArgs) -> Result<Settings, ConnectError> {
     Ok(config::resolve(&flags, loaded.as_ref(), env_secret)?)
 }
 
+/// The profiles the config file names (empty without a file), for a profile switcher.
+pub fn profile_names(conn: &ConnArgs) -> Result<Vec<String>, ConnectError> {
+    Ok(config::load(conn.config.as_deref())?
+        .map(|c| c.file.profiles.into_keys().collect())
+        .unwrap_or_default())
+}
+
+/// The settings for another profile of the same file, keeping the other flags. (Flags still win
+/// over the profile, as at start-up.) Pair with `credentials` and `connect_with` on a blocking
+/// task: a `secret_command` may take a while.
+pub fn settings_for_profile(conn: &ConnArgs, profile: &str) -> Result<Settings, ConnectError> {
+    settings(&ConnArgs {
+        profile: Some(profile.to_string()),
+        ..conn.clone()
+    })
+}
+
 /// The secrets a connection needs, read once (a `secret_command` runs here).
 #[derive(Clone, Debug, Default)]
 pub struct Credentials {
@@ -266,6 +283,28 @@ mod tests {
         if let Some(sb) = c.sandbox {
             sb.shutdown().await;
         }
+    }
+
+    #[test]
+    fn another_profile_of_the_same_file_can_be_chosen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "default_profile = \"a\"\n[profiles.a]\nemail = \"a@x\"\n[profiles.b]\nemail = \"b@x\"\ntimeout = 3\n",
+        )
+        .expect("write");
+        let conn = ConnArgs {
+            config: Some(path),
+            ..ConnArgs::default()
+        };
+        assert_eq!(profile_names(&conn).expect("parses"), ["a", "b"]);
+        assert_eq!(settings(&conn).expect("a").email.as_deref(), Some("a@x"));
+        let b = settings_for_profile(&conn, "b").expect("b");
+        assert_eq!(b.profile.as_deref(), Some("b"));
+        assert_eq!(b.email.as_deref(), Some("b@x"));
+        assert_eq!(b.timeout, Duration::from_secs(3));
+        assert!(settings_for_profile(&conn, "c").is_err());
     }
 
     #[test]
