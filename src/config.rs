@@ -355,7 +355,9 @@ pub fn resolve(
             ApiName::Rr => ApiChoice::Rr,
             ApiName::Latest => ApiChoice::Latest,
         })),
-        theme: profile.theme,
+        theme: profile
+            .theme
+            .map(|t| theme_in_file(&t, config.map(|c| c.path.as_path()))),
         format: profile.format.map(|f| match f {
             FormatName::Table => OutputFormat::Table,
             FormatName::Json => OutputFormat::Json,
@@ -383,6 +385,19 @@ fn unknown_profile(name: &str, config: Option<&LoadedConfig>) -> ConfigError {
             })
             .filter(|k| !k.is_empty())
             .unwrap_or_else(|| "none".into()),
+    }
+}
+
+/// A profile's theme: a built-in name as is; a file (`.toml` or with a `/`) with `~` expanded and
+/// relative to the config file's folder, so the profile works from any directory.
+fn theme_in_file(theme: &str, config_path: Option<&Path>) -> String {
+    if !theme.ends_with(".toml") && !theme.contains('/') {
+        return theme.to_string();
+    }
+    let path = expand_home(Path::new(theme));
+    match config_path.and_then(Path::parent) {
+        Some(dir) if path.is_relative() => dir.join(path).display().to_string(),
+        _ => path.display().to_string(),
     }
 }
 
@@ -467,6 +482,23 @@ secret_env = "MBX_TEST_STAGING_SECRET"
         let text = "[profiles.prod]\nrenewal_age = \"soon\"\n";
         let msg = parse(Path::new("c.toml"), text).unwrap_err().to_string();
         assert!(msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn a_profile_theme_file_is_found_next_to_the_config_file() {
+        let text = "[profiles.a]\ntheme = \"themes/mine.toml\"\n[profiles.b]\ntheme = \"nord\"\n";
+        let c = parse(Path::new("/home/u/.config/mbx/config.toml"), text).unwrap();
+        let pick = |p: &str| ConnArgs {
+            profile: Some(p.into()),
+            ..ConnArgs::default()
+        };
+        let s = resolve(&pick("a"), Some(&c), None).unwrap();
+        assert_eq!(
+            s.theme.as_deref(),
+            Some("/home/u/.config/mbx/themes/mine.toml")
+        );
+        let s = resolve(&pick("b"), Some(&c), None).unwrap();
+        assert_eq!(s.theme.as_deref(), Some("nord"));
     }
 
     #[test]
