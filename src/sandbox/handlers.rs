@@ -19,8 +19,13 @@ pub const METABASE_VERSION: &str = "v1.58.0";
 const BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let agent = Router::new()
-        .route("/v1/ping", get(ping))
+    let agent = Router::new().route("/v1/ping", get(ping));
+    let agent = if state.config.profile == super::Profile::Latest {
+        super::latest::routes()
+    } else {
+        agent
+    };
+    let agent = agent
         .fallback(no_endpoint)
         .layer(middleware::from_fn_with_state(state.clone(), auth::enforce));
     let sso = if state.config.strict_sso {

@@ -12,6 +12,7 @@ mod errors;
 // mod execute;
 mod generate;
 mod handlers;
+pub mod latest;
 // mod mbql;
 mod perms;
 // mod search;
@@ -37,6 +38,8 @@ pub enum Profile {
     #[default]
     E2,
     E3,
+    /// The newest surface (`agent-api-latest.md`), served by `latest`.
+    Latest,
 }
 
 impl Profile {
@@ -44,7 +47,7 @@ impl Profile {
     pub(crate) fn default_limit(self) -> u64 {
         match self {
             Profile::E2 => 100,
-            Profile::E3 => 200,
+            Profile::E3 | Profile::Latest => 200,
         }
     }
 }
