@@ -1,9 +1,11 @@
 //! The HTTP surface: the router, request parsing helpers shared by the endpoints, and the
 //! endpoints that only read the catalog.
 
+use super::Profile;
 use super::auth::{self, Identity};
 use super::errors::ApiError;
 use super::state::AppState;
+use super::{construct, execute, read, search};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -19,11 +21,32 @@ pub const METABASE_VERSION: &str = "v1.58.0";
 const BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let agent = Router::new().route("/v1/ping", get(ping));
-    let agent = if state.config.profile == super::Profile::Latest {
-        super::latest::routes()
+    let agent = Router::new()
+        .route("/v1/ping", get(ping))
+        .route("/v1/table/{id}", get(read::table))
+        .route("/v1/metric/{id}", get(read::metric))
+        .route(
+            "/v1/table/{id}/field/{field_id}/values",
+            get(read::table_values),
+        )
+        .route(
+            "/v1/metric/{id}/field/{field_id}/values",
+            get(read::metric_values),
+        )
+        .route("/v1/search", post(search::search))
+        .route("/v1/construct-query", post(construct::construct))
+        .route("/v1/execute", post(execute::execute));
+    let agent = if state.config.profile == Profile::E3 {
+        agent
+            .route("/v1/database", get(read::databases))
+            .route("/v1/database/{id}", get(read::database))
+            .route("/v1/query", post(execute::query))
     } else {
         agent
+    };
+    let agent = match state.config.profile {
+        Profile::Latest => super::latest::routes(),
+        _ => agent,
     };
     let agent = agent
         .fallback(no_endpoint)

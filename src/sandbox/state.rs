@@ -12,7 +12,7 @@ use std::sync::{Mutex, RwLock};
 pub struct AppState {
     pub config: SandboxConfig,
     pub catalog: Catalog,
-    pub db: Db,
+    pub db: std::sync::Arc<Db>,
     users: RwLock<Vec<User>>,
     /// session key → (user id, created at, Unix seconds)
     sessions: Mutex<HashMap<String, (i64, i64)>>,
@@ -24,7 +24,7 @@ impl AppState {
         Ok(AppState {
             config,
             catalog,
-            db,
+            db: std::sync::Arc::new(db),
             users: RwLock::new(seed_users()),
             sessions: Mutex::new(HashMap::new()),
         })
