@@ -283,7 +283,7 @@ mod tests {
     use super::*;
 
     fn sign(claims: &Value, secret: &str, alg: Algorithm) -> String {
-        let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+        let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()).unwrap();
         jsonwebtoken::encode(&jsonwebtoken::Header::new(alg), claims, &key).unwrap()
     }
 

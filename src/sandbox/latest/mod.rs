@@ -5,9 +5,13 @@
 mod construct;
 mod eid;
 mod errors;
+mod execute_query;
+mod handles;
 mod paging;
 mod portable;
+mod query;
 mod resources;
+mod shape;
 mod shapes;
 mod uris;
 
@@ -34,6 +38,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/ping", get(ping))
         .route("/v1/read-resource", post(read_resource))
         .route("/v2/construct-query", post(construct::construct_query))
+        .route("/v2/query", post(query::v2_query))
+        .route("/v1/execute", post(query::v1_execute))
+        .route("/v2/execute-query", post(execute_query::execute_query))
+        .layer(axum::Extension(Arc::new(handles::Handles::default())))
 }
 
 fn view<'a>(state: &'a AppState, who: &Identity) -> View<'a> {

@@ -24,7 +24,7 @@ const STAGE_KEYS: [&str; 12] = [
     "page",
 ];
 
-const FILTER_HEADS: [&str; 24] = [
+const FILTER_HEADS: [&str; 23] = [
     "and",
     "or",
     "not",
@@ -48,7 +48,6 @@ const FILTER_HEADS: [&str; 24] = [
     "time-interval",
     "during",
     "segment",
-    "inside",
 ];
 
 const AGGREGATION_HEADS: [&str; 17] = [
@@ -541,6 +540,12 @@ impl<'a> Resolver<'a, '_> {
             let o = self.opts(opts);
             return Ok(json!(["segment", o, segment.id]));
         }
+        // MBQL 5 writes `in`/`not-in` as `=`/`!=` with several values.
+        let head = match head {
+            "in" => "=",
+            "not-in" => "!=",
+            other => other,
+        };
         let o = self.opts(opts);
         let mut out = vec![json!(head), Value::Object(o)];
         out.extend(self.arguments(args, first)?);
@@ -685,5 +690,185 @@ fn split_opts(rest: &[Value]) -> (Option<&Value>, &[Value]) {
     match rest.first() {
         Some(o @ Value::Object(_)) => (Some(o), &rest[1..]),
         _ => (None, rest),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::SandboxConfig;
+    use crate::sandbox::catalog::{Catalog, ids};
+    use crate::sandbox::db::Db;
+    use crate::sandbox::perms::{ADMINS, SALES};
+
+    fn catalog() -> Catalog {
+        let config = SandboxConfig::default();
+        match Db::build(&config) {
+            Ok((_, catalog)) => catalog,
+            Err(e) => panic!("sample world: {e}"),
+        }
+    }
+
+    fn view<'a>(catalog: &'a Catalog, group: &str) -> View<'a> {
+        View {
+            catalog,
+            perms: crate::sandbox::perms::Perms::for_groups(&[group.to_string()]),
+        }
+    }
+
+    fn col(table: &str, column: &str) -> Value {
+        json!(["field", {}, ["Sample Database", "PUBLIC", table, column]])
+    }
+
+    fn stage(extra: Value) -> Value {
+        let mut s = json!({"lib/type": "mbql.stage/mbql",
+                           "source-table": ["Sample Database", "PUBLIC", "ORDERS"]});
+        if let (Some(s), Some(extra)) = (s.as_object_mut(), extra.as_object()) {
+            s.extend(extra.clone());
+        }
+        json!({"lib/type": "mbql/query", "stages": [s]})
+    }
+
+    fn code(r: Result<Value, LatestError>) -> String {
+        match r {
+            Err(e) => e.error_code().unwrap_or("no code").to_string(),
+            Ok(v) => format!("resolved: {v}"),
+        }
+    }
+
+    #[test]
+    fn names_become_ids_and_implicit_joins_get_their_fk() {
+        let c = catalog();
+        let v = view(&c, ADMINS);
+        let q = stage(json!({
+            "filters": [["=", {}, col("PRODUCTS", "CATEGORY"), "Gizmo"]],
+            "aggregation": [["sum", {}, col("ORDERS", "TOTAL")]],
+            "breakout": [["field", {"temporal-unit": "month"},
+                          ["Sample Database", "PUBLIC", "ORDERS", "CREATED_AT"]]],
+            "order-by": [["desc", {}, ["aggregation", {}, 0]]],
+            "limit": 10,
+        }));
+        let r = match resolve(&v, &q) {
+            Ok(r) => r,
+            Err(e) => panic!("{e:?}"),
+        };
+        assert_eq!(r["database"], json!(ids::SAMPLE_DB));
+        let s = &r["stages"][0];
+        assert_eq!(s["source-table"], json!(ids::ORDERS));
+        assert_eq!(s["limit"], json!(10));
+        let category = c.field_named(ids::PRODUCTS, "CATEGORY").map(|f| f.id);
+        let product_id = c.field_named(ids::ORDERS, "PRODUCT_ID").map(|f| f.id);
+        assert_eq!(s["filters"][0][2][2], json!(category));
+        assert_eq!(s["filters"][0][2][1]["source-field"], json!(product_id));
+        assert_eq!(s["breakout"][0][1]["temporal-unit"], json!("month"));
+        assert_eq!(s["order-by"][0][2][2], s["aggregation"][0][1]["lib/uuid"]);
+        assert_eq!(resolve(&v, &q).ok(), Some(r), "resolution is deterministic");
+    }
+
+    #[test]
+    fn no_default_limit_is_added() {
+        let c = catalog();
+        let r = resolve(&view(&c, ADMINS), &stage(json!({}))).unwrap_or_default();
+        assert!(r["stages"][0].get("limit").is_none());
+    }
+
+    #[test]
+    fn errors_carry_the_contract_codes() {
+        let c = catalog();
+        let v = view(&c, ADMINS);
+        let src = |path: Value| json!({"stages": [{"source-table": path}]});
+        assert_eq!(
+            code(resolve(&v, &src(json!(["Nope", "PUBLIC", "ORDERS"])))),
+            "unknown-database"
+        );
+        assert_eq!(
+            code(resolve(
+                &v,
+                &src(json!(["Sample Database", "PUBLIC", "NOPE"]))
+            )),
+            "unknown-table"
+        );
+        assert_eq!(
+            code(resolve(&v, &src(json!("metabase://table/2")))),
+            "uri-in-source-table"
+        );
+        assert_eq!(
+            code(resolve(&v, &json!({"stages": [{"limit": 1}]}))),
+            "missing-source-in-first-stage"
+        );
+        assert_eq!(
+            code(resolve(
+                &v,
+                &json!({"stages": [{"source-card": "AbCdEfGhIjKlMnOpQrStU"}]})
+            )),
+            "unknown-card"
+        );
+        assert_eq!(
+            code(resolve(
+                &v,
+                &stage(json!({"fields": [col("ORDERS", "NOPE")]}))
+            )),
+            "unknown-field"
+        );
+        let typo = resolve(&v, &stage(json!({"aggreagation": []})));
+        assert_eq!(code(typo.clone()), "unknown-stage-key");
+        if let Err(LatestError::Data { data, message, .. }) = typo {
+            assert_eq!(data["unknown-keys"], json!(["aggreagation"]));
+            assert!(message.contains("aggregation"));
+        }
+        assert_eq!(
+            code(resolve(
+                &v,
+                &stage(json!({"aggregation": [col("ORDERS", "TOTAL")]}))
+            )),
+            "aggregation-entry-not-aggregation"
+        );
+        assert_eq!(
+            code(resolve(
+                &v,
+                &stage(json!({"aggregation": [["metric", {}, "AbCdEfGhIjKlMnOpQrStU"]]}))
+            )),
+            "unknown-card"
+        );
+        // REVIEWS is not reachable from ORDERS through a foreign key.
+        assert_eq!(
+            code(resolve(
+                &v,
+                &stage(json!({"fields": [col("REVIEWS", "RATING")]}))
+            )),
+            "no-fk-path"
+        );
+    }
+
+    #[test]
+    fn metrics_measures_and_segments_resolve_by_entity_id() {
+        let c = catalog();
+        let v = view(&c, ADMINS);
+        let q = stage(json!({
+            "aggregation": [["metric", {}, portable_id("metric", ids::REVENUE)],
+                            ["measure", {}, portable_id("measure", ids::NET_SALES_MEASURE)]],
+            "filters": [["segment", {}, portable_id("segment", ids::LARGE_ORDERS_SEGMENT)]],
+        }));
+        let r = resolve(&v, &q).unwrap_or_default();
+        let s = &r["stages"][0];
+        assert_eq!(s["aggregation"][0][0], "metric");
+        assert_eq!(s["aggregation"][0][2], json!(ids::REVENUE));
+        assert_eq!(s["aggregation"][1][2], json!(ids::NET_SALES_MEASURE));
+        assert_eq!(
+            s["filters"][0],
+            json!(["segment", s["filters"][0][1], ids::LARGE_ORDERS_SEGMENT])
+        );
+    }
+
+    #[test]
+    fn unreadable_sources_are_forbidden() {
+        let c = catalog();
+        let v = view(&c, SALES);
+        let people = json!({"stages": [{"source-table": ["Sample Database", "PUBLIC", "PEOPLE"]}]});
+        assert_eq!(resolve(&v, &people).err(), Some(LatestError::forbidden()));
+        // ORDERS is readable, but the implicit join reaches PEOPLE.
+        let joined = stage(json!({"fields": [col("PEOPLE", "STATE")]}));
+        assert_eq!(resolve(&v, &joined).err(), Some(LatestError::forbidden()));
+        assert!(resolve(&v, &stage(json!({"fields": [col("PRODUCTS", "CATEGORY")]}))).is_ok());
     }
 }
