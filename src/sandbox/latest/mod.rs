@@ -11,6 +11,7 @@ mod paging;
 mod portable;
 mod query;
 mod resources;
+mod search;
 mod shape;
 mod shapes;
 mod uris;
@@ -37,6 +38,8 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/v1/ping", get(ping))
         .route("/v1/read-resource", post(read_resource))
+        .route("/v1/search", post(search::v1_search))
+        .route("/v2/search", post(search::v2_search))
         .route("/v2/construct-query", post(construct::construct_query))
         .route("/v2/query", post(query::v2_query))
         .route("/v1/execute", post(query::v1_execute))
