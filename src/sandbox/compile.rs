@@ -112,8 +112,11 @@ fn as_array<'v>(v: &'v Value, what: &str) -> Result<&'v [Value], Failure> {
         .ok_or_else(|| invalid(format!("{what} must be a list")))
 }
 
+/// A clause split into its operator, options and arguments.
+type Parts<'v> = (&'v str, &'v Map<String, Value>, &'v [Value]);
+
 /// A clause `[op, {options}, args…]`.
-fn clause(v: &Value) -> Result<(&str, &Map<String, Value>, &[Value]), Failure> {
+fn clause(v: &Value) -> Result<Parts<'_>, Failure> {
     let items = as_array(v, "a clause")?;
     let op = items
         .first()

@@ -252,3 +252,36 @@ fn catalog_of(specs: &[TableSpec]) -> Catalog {
     }
     Catalog::new(databases, tables, fields)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn a_runaway_query_is_interrupted() {
+        let (db, _) = Db::build(&SandboxConfig::default()).unwrap();
+        let db = Arc::new(db);
+        let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
+                       SELECT count(*) FROM c";
+        let started = std::time::Instant::now();
+        let r = db.query(endless.into(), Vec::new(), 50).await;
+        assert!(matches!(r, Err(RunError::Timeout(50))), "{:?}", r.err());
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // the connection goes back to the pool in a usable state
+        let r = db
+            .query("SELECT count(*) FROM \"ORDERS\"".into(), Vec::new(), 5000)
+            .await
+            .unwrap();
+        assert_eq!(r.rows[0][0], Sql::Integer(10_000));
+    }
+
+    #[tokio::test]
+    async fn pooled_connections_are_read_only() {
+        let (db, _) = Db::build(&SandboxConfig::default()).unwrap();
+        let r = Arc::new(db)
+            .query("DELETE FROM \"ORDERS\"".into(), Vec::new(), 5000)
+            .await;
+        assert!(matches!(r, Err(RunError::Sql(_))));
+    }
+}

@@ -500,7 +500,7 @@ fn warehouse(rng: &mut Rng) -> Vec<TableSpec> {
 
 /// Every table of the sandbox, with rows. Same output for the same scale, always.
 pub fn world(scale: u32) -> Vec<TableSpec> {
-    let mut rng = Rng::new(0x5EED_0F_4D_B0);
+    let mut rng = Rng::new(0x005E_ED0F_4DB0);
     let (products, prices) = products(&mut rng);
     let people = people(&mut rng);
     let orders = orders(&mut rng, scale, &prices);

@@ -48,8 +48,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         Profile::Latest => super::latest::routes(),
         _ => agent,
     };
+    // Metabase's router has no 405: a path matched with another method is simply unknown.
     let agent = agent
         .fallback(no_endpoint)
+        .method_not_allowed_fallback(no_endpoint)
         .layer(middleware::from_fn_with_state(state.clone(), auth::enforce));
     let sso = if state.config.strict_sso {
         post(auth::strict_sso_page)
@@ -61,6 +63,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/auth/sso/to_session", post(auth::to_session))
         .route("/auth/sso", sso)
         .fallback(no_endpoint)
+        .method_not_allowed_fallback(no_endpoint)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(version_header))
         .with_state(state)

@@ -243,11 +243,7 @@ pub fn list_values<'a>(values: impl Iterator<Item = &'a Sql>) -> Option<Vec<Valu
             Sql::Text(s) => {
                 texts.insert(s.as_str());
             }
-            Sql::Real(f) => {
-                if !reals.contains(f) {
-                    reals.push(*f);
-                }
-            }
+            Sql::Real(f) if !reals.contains(f) => reals.push(*f),
             _ => {}
         }
         if ints.len() + texts.len() + reals.len() > LIST_LIMIT {
