@@ -419,12 +419,16 @@ async fn a_database_file_holds_the_same_world() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sample.db");
     let env = start_with(|c| c.db_path = Some(path.clone())).await;
-    let r = env.run(json!({"table_id": ORDERS, "aggregations": [{"function": "count"}]})).await;
+    let r = env
+        .run(json!({"table_id": ORDERS, "aggregations": [{"function": "count"}]}))
+        .await;
     assert_eq!(r["data"]["rows"][0][0], 10_000);
     env.sb.shutdown().await;
     assert!(std::fs::metadata(&path).unwrap().len() > 100_000);
     // starting again over the same file rebuilds it rather than failing
     let again = start_with(|c| c.db_path = Some(path.clone())).await;
-    let r = again.run(json!({"table_id": PRODUCTS, "aggregations": [{"function": "count"}]})).await;
+    let r = again
+        .run(json!({"table_id": PRODUCTS, "aggregations": [{"function": "count"}]}))
+        .await;
     assert_eq!(r["data"]["rows"][0][0], 200);
 }
