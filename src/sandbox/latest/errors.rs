@@ -52,7 +52,8 @@ impl LatestError {
         LatestError::Api(ApiError::forbidden())
     }
 
-    /// The `error` code of a data-carrying error, for tests and logs.
+    /// The `error` code of a data-carrying error.
+    #[cfg(test)]
     pub fn error_code(&self) -> Option<&str> {
         match self {
             LatestError::Data { data, .. } => data.get("error").and_then(Value::as_str),

@@ -109,7 +109,7 @@ pub fn parse(body: &Value) -> Result<Request, LatestError> {
 
 /// The offset rules: a multiple of the page size, and before the query's own limit.
 pub fn check_offset(query: &Value, offset: u64, page: u64) -> Result<(), LatestError> {
-    if offset % page != 0 {
+    if !offset.is_multiple_of(page) {
         return Err(LatestError::teach(format!(
             "offset must be a multiple of the page size ({page}); {offset} is not. Continue with \
              the offset the previous response named."

@@ -397,11 +397,13 @@ impl<'a> Resolver<'a, '_> {
         let mut o = self.opts(Some(opts));
         o.insert("base-type".into(), json!(field.base_type));
         match o.get("temporal-unit").cloned() {
-            Some(Value::String(u)) if TEMPORAL_UNITS.contains(&u.as_str()) => {
-                if u == "default" || !field.is_temporal() {
-                    o.remove("temporal-unit");
-                }
+            Some(Value::String(u))
+                if TEMPORAL_UNITS.contains(&u.as_str())
+                    && (u == "default" || !field.is_temporal()) =>
+            {
+                o.remove("temporal-unit");
             }
+            Some(Value::String(u)) if TEMPORAL_UNITS.contains(&u.as_str()) => {}
             Some(other) => {
                 return Err(LatestError::code(
                     "invalid-clause",

@@ -37,13 +37,13 @@ pub fn check_shape(query: &Value) -> Result<(), LatestError> {
     let Some(stages) = stages.filter(|s| !s.is_empty() && s.iter().all(Value::is_object)) else {
         return Err(LatestError::teach(NO_STAGES));
     };
-    if let Some(limit) = stages.last().and_then(|s| s.get("limit")) {
-        if own_limit_of(limit).is_none() {
-            return Err(LatestError::teach(format!(
-                "A query's `limit` must be a positive integer; {} is not. Omit it to read every row.",
-                pr_str(limit)
-            )));
-        }
+    if let Some(limit) = stages.last().and_then(|s| s.get("limit"))
+        && own_limit_of(limit).is_none()
+    {
+        return Err(LatestError::teach(format!(
+            "A query's `limit` must be a positive integer; {} is not. Omit it to read every row.",
+            pr_str(limit)
+        )));
     }
     Ok(())
 }
