@@ -1,6 +1,8 @@
 //! Integration tests of `--profile latest`: each starts the real sandbox on an ephemeral
 //! loopback port and talks to it over HTTP with JWTs signed here.
 
+#[path = "latest/browse.rs"]
+mod browse;
 #[path = "latest/construct.rs"]
 mod construct;
 #[path = "latest/resources.rs"]

@@ -2,8 +2,10 @@
 //! data, users and permissions as the E2/E3 profiles. Discovery goes through
 //! `POST /v1/read-resource` and the v2 tools; queries are portable MBQL 5.
 
+mod browse;
 mod construct;
 mod eid;
+mod envelope;
 mod errors;
 mod execute_query;
 mod handles;
@@ -40,6 +42,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/read-resource", post(read_resource))
         .route("/v1/search", post(search::v1_search))
         .route("/v2/search", post(search::v2_search))
+        .route("/v2/browse-data", post(browse::browse_data))
         .route("/v2/construct-query", post(construct::construct_query))
         .route("/v2/query", post(query::v2_query))
         .route("/v1/execute", post(query::v1_execute))

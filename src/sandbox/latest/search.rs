@@ -4,6 +4,7 @@
 
 use super::construct::check_closed;
 use super::eid::portable_id;
+use super::envelope::{Page, paged};
 use super::errors::LatestError;
 use super::shapes::View;
 use super::{reply, view};
@@ -524,32 +525,15 @@ pub fn v2(view: &View<'_>, body: &Value) -> Result<Value, LatestError> {
     } else {
         pick(&p.fields, page)?
     };
-    let returned = data.len() as u64;
-    let more = match total {
-        Some(t) => p.offset + returned < t,
-        None => returned == p.limit,
+    let page = Page {
+        limit: p.limit,
+        offset: p.offset,
+        total,
+        noun: "results",
+        scope: None,
+        narrow_with: &["type", "collection_id"],
     };
-    let mut out = Map::new();
-    out.insert("data".into(), Value::Array(data));
-    out.insert("returned".into(), json!(returned));
-    if let Some(t) = total {
-        out.insert("total".into(), json!(t));
-    }
-    if more {
-        let head = match total {
-            Some(t) => format!("{t} results — showing {returned}"),
-            None => format!("Showing {returned} results"),
-        };
-        out.insert("truncated".into(), json!(true));
-        out.insert(
-            "truncation_message".into(),
-            json!(format!(
-                "{head}. narrow with `type`, `collection_id` or page with `offset: {}`.",
-                p.offset + returned
-            )),
-        );
-    }
-    Ok(Value::Object(out))
+    Ok(paged(data, &page))
 }
 
 /// `fields`: keep only the named keys; a name no hit can carry is a teaching error.
