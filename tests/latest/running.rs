@@ -312,3 +312,41 @@ async fn execute_query_errors() {
             .contains("no `order-by`")
     );
 }
+
+#[tokio::test]
+async fn relative_date_filters_run() {
+    let env = start().await;
+    let count =
+        |filter: Value| orders(json!({"aggregation": [["count", {}]], "filters": [filter]}));
+    let created = col("ORDERS", "CREATED_AT");
+    let all = env
+        .post(
+            "/v2/query",
+            json!({"query": orders(json!({"aggregation": [["count", {}]]}))}),
+        )
+        .await
+        .json();
+    let all = all["data"]["rows"][0][0].as_i64().unwrap_or_default();
+    let recent = env
+        .post(
+            "/v2/query",
+            json!({"query": count(json!(["time-interval", {}, created, -5, "year"]))}),
+        )
+        .await
+        .json();
+    assert_eq!(recent["status"], "completed", "{recent}");
+    let recent = recent["data"]["rows"][0][0].as_i64().unwrap_or_default();
+    let march = env
+        .post(
+            "/v2/query",
+            json!({"query": count(json!(["during", {}, created, "2024-03-01", "month"]))}),
+        )
+        .await
+        .json();
+    assert_eq!(march["status"], "completed", "{march}");
+    let march = march["data"]["rows"][0][0].as_i64().unwrap_or_default();
+    assert!(
+        0 < march && march < recent && recent <= all,
+        "{march} {recent} {all}"
+    );
+}

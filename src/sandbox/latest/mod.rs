@@ -12,6 +12,7 @@ mod handles;
 mod paging;
 mod portable;
 mod query;
+mod relative;
 mod resources;
 mod search;
 mod shape;
@@ -54,6 +55,7 @@ fn view<'a>(state: &'a AppState, who: &Identity) -> View<'a> {
     View {
         catalog: &state.catalog,
         perms: who.user.perms(),
+        now: state.config.clock.now(),
     }
 }
 

@@ -542,6 +542,9 @@ impl<'a> Resolver<'a, '_> {
             let o = self.opts(opts);
             return Ok(json!(["segment", o, segment.id]));
         }
+        if head == "time-interval" || head == "during" {
+            return self.relative(head, opts, args, first);
+        }
         // MBQL 5 writes `in`/`not-in` as `=`/`!=` with several values.
         let head = match head {
             "in" => "=",
@@ -552,6 +555,63 @@ impl<'a> Resolver<'a, '_> {
         let mut out = vec![json!(head), Value::Object(o)];
         out.extend(self.arguments(args, first)?);
         Ok(Value::Array(out))
+    }
+
+    /// `time-interval` and `during` as comparisons of the unit-truncated column with absolute
+    /// bounds, which is what the executor runs.
+    fn relative(
+        &mut self,
+        head: &str,
+        opts: Option<&Value>,
+        args: &[Value],
+        first: bool,
+    ) -> Result<Value, LatestError> {
+        let usage = || {
+            LatestError::code(
+                "invalid-clause",
+                format!(
+                    "Write [\"time-interval\", {{}}, <date column>, -30, \"day\"] or [\"during\", \
+                     {{}}, <date column>, \"2024-03-01\", \"month\"]; units: {}.",
+                    super::relative::UNITS.join(", ")
+                ),
+            )
+        };
+        let [column, amount, unit, ..] = args else {
+            return Err(usage());
+        };
+        let unit = unit
+            .as_str()
+            .filter(|u| super::relative::UNITS.contains(u))
+            .ok_or_else(usage)?;
+        let mut field = self.field_ref(column, first)?;
+        let temporal = match &field {
+            Value::Array(parts) => parts
+                .get(2)
+                .and_then(Value::as_i64)
+                .and_then(|id| self.view.catalog.field(id))
+                .is_some_and(Field::is_temporal),
+            _ => false,
+        };
+        if !temporal {
+            return Err(LatestError::code(
+                "invalid-clause",
+                format!("`{head}` needs a date or time column; {column} is not one."),
+            ));
+        }
+        if let Some(o) = field.get_mut(1).and_then(Value::as_object_mut) {
+            o.insert("temporal-unit".into(), json!(unit));
+        }
+        let o = self.opts(opts);
+        if head == "during" {
+            return Ok(json!(["=", o, field, amount]));
+        }
+        let n = super::relative::amount(amount).ok_or_else(usage)?;
+        let (from, to) = super::relative::bounds(self.view.now, n, unit).ok_or_else(usage)?;
+        if from == to {
+            Ok(json!(["=", o, field, from]))
+        } else {
+            Ok(json!(["between", o, field, from, to]))
+        }
     }
 
     fn aggregation(&mut self, clause: &Value, first: bool) -> Result<Value, LatestError> {
@@ -715,6 +775,7 @@ mod tests {
         View {
             catalog,
             perms: crate::sandbox::perms::Perms::for_groups(&[group.to_string()]),
+            now: 1_796_318_400,
         }
     }
 
@@ -860,6 +921,33 @@ mod tests {
             s["filters"][0],
             json!(["segment", s["filters"][0][1], ids::LARGE_ORDERS_SEGMENT])
         );
+    }
+
+    #[test]
+    fn relative_dates_become_absolute_bounds() {
+        let c = catalog();
+        let v = view(&c, ADMINS);
+        let created = col("ORDERS", "CREATED_AT");
+        let q = stage(
+            json!({"filters": [["time-interval", {}, created, -30, "day"],
+                                          ["during", {}, created, "2024-03-01", "month"]]}),
+        );
+        let r = resolve(&v, &q).unwrap_or_default();
+        let f = &r["stages"][0]["filters"];
+        assert_eq!(f[0][0], "between");
+        assert_eq!(f[0][2][1]["temporal-unit"], "day");
+        assert_eq!(
+            (&f[0][3], &f[0][4]),
+            (
+                &json!("2026-11-03T00:00:00Z"),
+                &json!("2026-12-02T00:00:00Z")
+            )
+        );
+        assert_eq!(f[1][0], "=");
+        assert_eq!(f[1][2][1]["temporal-unit"], "month");
+        let total =
+            stage(json!({"filters": [["time-interval", {}, col("ORDERS", "TOTAL"), -1, "day"]]}));
+        assert_eq!(code(resolve(&v, &total)), "invalid-clause");
     }
 
     #[test]

@@ -11,6 +11,8 @@ use serde_json::{Map, Value, json};
 pub struct View<'a> {
     pub catalog: &'a Catalog,
     pub perms: Perms,
+    /// Unix seconds, from the sandbox's clock: what relative date filters count from.
+    pub now: i64,
 }
 
 impl View<'_> {
