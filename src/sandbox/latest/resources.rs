@@ -300,7 +300,9 @@ fn table_details(view: &View<'_>, table: &Table, with_fields: bool) -> Result<Va
         let mut r = table_head(view, target);
         r.insert("fields".into(), fields_of(view, target, fields_too));
         r.insert("related_by".into(), json!({"id": fk.id, "name": fk.name}));
-        if fields_too {
+        // Without fields every related table is listed plainly; with fields, those past the
+        // first ten come without theirs.
+        if fields_too || !with_fields {
             with.push(Value::Object(r));
         } else {
             without.push(Value::Object(r));
