@@ -452,7 +452,7 @@ impl<'a> Ctx<'a> {
                         .ok_or_else(|| invalid(format!("{op} needs a field")))?,
                 )?;
                 let field = e.field.ok_or_else(|| invalid("no field"))?;
-                let label = column_label(self.catalog, &field, e.via);
+                let label = column_label(self.catalog, field, e.via);
                 let numeric = matches!(
                     field.base_type,
                     "type/Integer" | "type/BigInteger" | "type/Float" | "type/Decimal"
@@ -652,7 +652,7 @@ pub fn compile(
     for b in breakouts {
         let e = ctx.field_ref(b)?;
         let field = e.field.ok_or_else(|| invalid("no field"))?;
-        let label = column_label(catalog, &field, e.via);
+        let label = column_label(catalog, field, e.via);
         let (display, base) = match e.unit {
             Some(u) if u.is_extraction() => (
                 format!("{label}: {}", u.label()),
@@ -714,7 +714,7 @@ pub fn compile(
         for r in &refs {
             let e = ctx.field_ref(r)?;
             let field = e.field.ok_or_else(|| invalid("no field"))?;
-            let label = column_label(catalog, &field, e.via);
+            let label = column_label(catalog, field, e.via);
             let display = match e.unit {
                 Some(u) => format!("{label}: {}", u.label()),
                 None => label,
