@@ -124,8 +124,15 @@ async fn tables_show_portable_names() {
     let env = start().await;
     let bare = env.read(&format!("metabase://table/{ORDERS}")).await;
     assert_eq!(output(&bare)["fields"], json!([]));
-    let plain_related = output(&bare)["related_tables"].as_array().cloned().unwrap_or_default();
-    assert_eq!(plain_related.len(), 2, "PEOPLE and PRODUCTS, through USER_ID and PRODUCT_ID");
+    let plain_related = output(&bare)["related_tables"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        plain_related.len(),
+        2,
+        "PEOPLE and PRODUCTS, through USER_ID and PRODUCT_ID"
+    );
     assert!(plain_related.iter().all(|r| r["fields"] == json!([])));
     let r = env.read(&format!("metabase://table/{ORDERS}/fields")).await;
     let t = output(&r);

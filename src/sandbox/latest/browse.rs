@@ -6,7 +6,7 @@
 use super::construct::check_closed;
 use super::envelope::{Page, TOKEN_BUDGET, envelope, estimate_tokens, paged};
 use super::errors::LatestError;
-use super::shapes::View;
+use super::present::View;
 use super::{reply, view};
 use crate::sandbox::auth::Identity;
 use crate::sandbox::catalog::{Field, Table, humanize};

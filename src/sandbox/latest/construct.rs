@@ -3,7 +3,7 @@
 
 use super::errors::LatestError;
 use super::portable::resolve;
-use super::shapes::View;
+use super::present::View;
 use super::{reply, view};
 use crate::sandbox::auth::Identity;
 use crate::sandbox::errors::ApiError;

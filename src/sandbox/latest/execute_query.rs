@@ -2,11 +2,11 @@
 //! answer 200 JSON with a page of at most `row_limit` rows from `offset`, the handle, and a
 //! truncation note that says how to read on.
 
+use super::checks::{check_mbql, check_shape, check_sources, ordered, own_limit};
 use super::construct::check_closed;
 use super::errors::LatestError;
 use super::handles::Handles;
 use super::portable::resolve;
-use super::shape::{check_mbql, check_shape, check_sources, ordered, own_limit};
 use super::{reply, view};
 use crate::sandbox::Profile;
 use crate::sandbox::auth::Identity;

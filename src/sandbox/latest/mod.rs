@@ -3,6 +3,7 @@
 //! `POST /v1/read-resource` and the v2 tools; queries are portable MBQL 5.
 
 mod browse;
+mod checks;
 mod construct;
 mod eid;
 mod envelope;
@@ -11,12 +12,11 @@ mod execute_query;
 mod handles;
 mod paging;
 mod portable;
+mod present;
 mod query;
 mod relative;
 mod resources;
 mod search;
-mod shape;
-mod shapes;
 mod uris;
 
 pub use eid::portable_id;
@@ -31,8 +31,8 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use errors::LatestError;
+use present::View;
 use serde_json::json;
-use shapes::View;
 use std::sync::Arc;
 
 /// The `/api/agent` routes of the latest profile; the caller adds auth and the 404 fallback,

@@ -5,7 +5,7 @@
 
 use super::eid::portable_id;
 use super::errors::LatestError;
-use super::shapes::View;
+use super::present::View;
 use crate::sandbox::catalog::{Field, Table, uuid_for};
 use serde_json::{Map, Value, json};
 

@@ -2,11 +2,11 @@
 //! tokens) and `POST /v1/execute` (a base64 query, capped at 200 rows) — both streaming 202
 //! answers built by the sandbox's executor.
 
+use super::checks::{check_mbql, check_shape, check_sources, own_limit};
 use super::construct::{check_closed, encode};
 use super::errors::LatestError;
 use super::portable::resolve;
-use super::shape::{check_mbql, check_shape, check_sources, own_limit};
-use super::shapes::View;
+use super::present::View;
 use super::view;
 use crate::sandbox::auth::Identity;
 use crate::sandbox::compile::Page;
@@ -192,9 +192,9 @@ pub async fn v1_execute(
                 .and_then(Value::as_str)
                 .and_then(decode_object)
         })
-        .is_some_and(|q| super::shape::is_native(&q));
+        .is_some_and(|q| super::checks::is_native(&q));
     if native && who.require_scope("agent:query:execute").is_ok() {
-        return LatestError::teach(super::shape::NATIVE).into_response();
+        return LatestError::teach(super::checks::NATIVE).into_response();
     }
     execute::execute(state, who, headers, body).await
 }

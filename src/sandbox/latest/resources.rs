@@ -3,7 +3,7 @@
 
 use super::errors::LatestError;
 use super::paging::list_result;
-use super::shapes::View;
+use super::present::View;
 use super::uris::{self, Resource};
 use crate::sandbox::catalog::{Column, Field, Table, humanize};
 use crate::sandbox::errors::{FORBIDDEN, NOT_FOUND};

@@ -6,7 +6,7 @@ use super::construct::check_closed;
 use super::eid::portable_id;
 use super::envelope::{Page, paged};
 use super::errors::LatestError;
-use super::shapes::View;
+use super::present::View;
 use super::{reply, view};
 use crate::sandbox::auth::Identity;
 use crate::sandbox::catalog::humanize;

@@ -3,7 +3,7 @@
 //! table the query reaches.
 
 use super::errors::LatestError;
-use super::shapes::View;
+use super::present::View;
 use serde_json::Value;
 
 pub const NATIVE: &str =
