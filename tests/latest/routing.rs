@@ -78,3 +78,52 @@ async fn the_probe_ladder_sees_the_newest_surface() {
     assert_eq!(construct.status, 400);
     assert!(construct.json()["errors"].get("query").is_some());
 }
+
+#[tokio::test]
+async fn scopes_guard_the_new_endpoints() {
+    let env = start().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()).expect("key");
+    let scoped = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &json!({"email": ADMIN, "iat": now, "scope": "agent:search agent:discover:read"}),
+        &key,
+    )
+    .expect("sign");
+    let post = |path: &str, body: serde_json::Value| {
+        env.http
+            .post(env.url(path))
+            .bearer_auth(scoped.clone())
+            .json(&body)
+    };
+    let denied = env
+        .send(post(
+            "/v1/read-resource",
+            json!({"uris": ["metabase://databases"]}),
+        ))
+        .await;
+    assert_eq!(denied.status, 403);
+    assert_eq!(denied.json()["error"], "unsupported_scope");
+    let query = env
+        .send(post(
+            "/v2/execute-query",
+            json!({"query": orders(json!({}))}),
+        ))
+        .await;
+    assert_eq!(query.status, 403);
+    let allowed = env
+        .send(post("/v2/search", json!({"type": ["metric"]})))
+        .await;
+    assert_eq!(allowed.status, 200, "{}", allowed.text);
+    let res = env
+        .http
+        .get(env.url("/v1/ping"))
+        .bearer_auth(token(ADMIN))
+        .send()
+        .await
+        .expect("ping");
+    assert!(res.headers().get("x-metabase-version").is_some());
+}
