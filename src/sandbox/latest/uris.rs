@@ -18,6 +18,8 @@ pub enum Resource {
     MetricDimension(i64, String),
     Measure(i64),
     Segment(i64),
+    /// The reader's recently viewed items.
+    Recents,
     /// A shape Metabase serves for content the sandbox does not have (models, questions,
     /// dashboards, …): answered as not found.
     Absent,
@@ -94,7 +96,8 @@ pub fn parse(uri: &str) -> Result<Parsed, String> {
         ["metric", m, "dimensions", rest @ ..] => Resource::MetricDimension(id(m), rest.join("/")),
         ["measure", m] => Resource::Measure(id(m)),
         ["segment", m] => Resource::Segment(id(m)),
-        ["collections"] | ["user", "recent-items"] => Resource::Absent,
+        ["user", "recent-items"] => Resource::Recents,
+        ["collections"] => Resource::Absent,
         ["database", _, "models"]
         | ["collection", _]
         | ["collection", _, "items" | "subcollections"]
