@@ -5,6 +5,8 @@
 mod browse;
 #[path = "latest/construct.rs"]
 mod construct;
+#[path = "latest/content.rs"]
+mod content;
 #[path = "latest/resources.rs"]
 mod resources;
 #[path = "latest/routing.rs"]

@@ -5,6 +5,7 @@
 mod browse;
 mod checks;
 mod construct;
+mod content;
 mod eid;
 mod envelope;
 mod errors;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/search", post(search::v1_search))
         .route("/v2/search", post(search::v2_search))
         .route("/v2/browse-data", post(browse::browse_data))
+        .route("/v2/content", post(content::get_content))
         .route("/v2/construct-query", post(construct::construct_query))
         .route("/v2/query", post(query::v2_query))
         .route("/v1/execute", post(query::v1_execute))
