@@ -667,6 +667,13 @@ impl Client {
     }
 }
 
+/// Decodes an execute or `/v1/query` answer body (status, columns, rows) the way the client
+/// does: rows go straight into cells, with no intermediate JSON tree. For benchmarks and tools
+/// that hold a saved answer.
+pub fn decode_query_result(body: &[u8]) -> Result<QueryResult, ApiError> {
+    surface::decode_execute(body)
+}
+
 fn is_invalid_jwt(raw: &Raw) -> bool {
     raw.status == 401
         && serde_json::from_slice::<Value>(&raw.body)
@@ -677,4 +684,40 @@ fn is_invalid_jwt(raw: &Raw) -> bool {
                     .map(|c| c == "invalid_jwt")
             })
             .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_can_move_into_tasks() {
+        fn movable<T: Clone + Send + Sync + 'static>() {}
+        movable::<Client>();
+    }
+
+    #[test]
+    fn bad_configs_are_refused_with_a_reason() {
+        let auth = AuthConfig::Jwt(JwtConfig::new(Secret::new("s3cret-value"), "a@x"));
+        let e = Client::new(ClientConfig::new("ftp://x", auth.clone())).expect_err("scheme");
+        assert!(e.to_string().contains("use http:// or https://"), "{e}");
+        let empty = AuthConfig::Jwt(JwtConfig::new(Secret::new(""), "a@x"));
+        assert!(Client::new(ClientConfig::new("http://x", empty)).is_err());
+        let c = Client::new(ClientConfig::new("http://x/", auth)).expect("client");
+        assert_eq!(c.base_url(), "http://x");
+        assert!(!format!("{c:?}").contains("s3cret-value"));
+    }
+
+    #[test]
+    fn saved_answers_decode_and_cut_ones_say_so() {
+        let body =
+            br#"{"status":"completed","row_count":1,"data":{"cols":[{"name":"n"}],"rows":[[1]]}}"#;
+        let r = decode_query_result(body).expect("decodes");
+        assert_eq!(r.result.rows.len(), 1);
+        let cut = &body[..body.len() - 10];
+        assert!(matches!(
+            decode_query_result(cut),
+            Err(ApiError::Truncated { .. })
+        ));
+    }
 }

@@ -61,6 +61,8 @@ impl ConnectError {
     /// Flag problems are usage errors (2); a failed client follows its own code.
     pub fn exit_code(&self) -> u8 {
         match self {
+            // A client refusing its configuration (a malformed URL) is a usage error too.
+            ConnectError::Api(ApiError::Config(_)) => 2,
             ConnectError::Api(e) => e.exit_code(),
             ConnectError::Sandbox(_) => 1,
             _ => 2,

@@ -4,6 +4,8 @@
 
 mod v1;
 
+pub use v1::decode_execute;
+
 use super::error::ApiError;
 use super::transport::Ctx;
 use super::types::*;
