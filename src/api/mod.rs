@@ -320,11 +320,11 @@ impl Client {
 
     /// `GET /v1/ping`, with the server's version header and the round-trip time.
     pub async fn ping_info(&self) -> Result<PingInfo, ApiError> {
-        let started = Instant::now();
         let raw = self
             .call_raw(Req::get("/v1/ping", Ctx::new("ping", "the Agent API")))
             .await?;
-        let round_trip = started.elapsed();
+        // The ping itself, not the session exchange or token retry that may precede it.
+        let round_trip = raw.elapsed;
         let url = self.url_for("/api/agent/v1/ping");
         let _: Value = raw.json(&url)?;
         Ok(PingInfo {
@@ -589,11 +589,13 @@ impl Client {
         let at = sh.clock.now();
         let started = Instant::now();
         let result = self.receive(builder, &url_text).await;
+        let elapsed = started.elapsed();
         let result = result.map(|(status, content_type, version, body)| Raw {
             status,
             content_type,
             version,
             body,
+            elapsed,
             redactions: redactions.clone(),
         });
         // A session answer carries a credential of its own.
@@ -625,7 +627,7 @@ impl Client {
             user: self.user(),
             auth: log_auth,
             status,
-            duration: started.elapsed(),
+            duration: elapsed,
             bytes,
             request_body: body_text.map(|b| log::redact(&b, &secrets)),
             response_preview: preview,

@@ -45,6 +45,8 @@ pub struct Raw {
     pub content_type: String,
     pub version: Option<String>,
     pub body: Bytes,
+    /// How long this one exchange took (not counting renewals or retries before it).
+    pub elapsed: Duration,
     /// Credentials that must not appear in anything derived from `body`.
     pub redactions: Vec<Secret>,
 }
@@ -364,6 +366,7 @@ mod tests {
             content_type: ct.into(),
             version: None,
             body: Bytes::from(body.to_string()),
+            elapsed: Duration::ZERO,
             redactions: vec![Secret::new("SEKRET-TOKEN")],
         }
     }

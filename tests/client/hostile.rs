@@ -339,3 +339,27 @@ async fn a_refused_jwt_is_retried_once_then_blamed_on_secret_or_clock() {
     assert_eq!(e.exit_code(), 3);
     assert_eq!(client.log().len(), 2, "one retry with a fresh token");
 }
+
+#[tokio::test]
+async fn a_body_that_trickles_past_the_timeout_times_out() {
+    let url = raw_server(|mut sock| async move {
+        read_head(&mut sock).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+        let _ = sock.write_all(head.as_bytes()).await;
+        for _ in 0..100 {
+            if sock.write_all(b"1\r\n \r\n").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let config = ClientConfig {
+        timeout: Duration::from_millis(400),
+        ..forced(&url)
+    };
+    let started = std::time::Instant::now();
+    let e = ping_error(config).await;
+    assert!(matches!(e, ApiError::Timeout { .. }), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
