@@ -147,9 +147,9 @@ impl Raw {
                 };
             }
             if let Some(message) = s("message") {
-                return self.by_status(one_line(&message, 300), ctx, user, true);
+                return self.by_status(one_line(&message, 300), ctx, user);
             }
-            return self.by_status(one_line(&text, 300), ctx, user, true);
+            return self.by_status(one_line(&text, 300), ctx, user);
         }
         let message = if text.trim().is_empty() {
             http::StatusCode::from_u16(status)
@@ -160,10 +160,10 @@ impl Raw {
         } else {
             one_line(&text, 300)
         };
-        self.by_status(message, ctx, user, false)
+        self.by_status(message, ctx, user)
     }
 
-    fn by_status(&self, message: String, ctx: &Ctx, user: &str, json: bool) -> ApiError {
+    fn by_status(&self, message: String, ctx: &Ctx, user: &str) -> ApiError {
         let status = self.status;
         match status {
             401 => ApiError::Auth {
@@ -189,7 +189,7 @@ impl Raw {
                 action: ctx.action.clone(),
                 query: ctx.query,
             },
-            s if s >= 500 || json => ApiError::Server {
+            s if s >= 500 => ApiError::Server {
                 status,
                 message,
                 action: ctx.action.clone(),
@@ -408,6 +408,12 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "the server failed to read table 4 (500): NPE"
+        );
+        let e = raw(402, "application/json", r#"{"message":"Agent API is a paid feature.","status":"error-premium-feature-not-available"}"#)
+            .error(&ctx(), "a@x");
+        assert_eq!(
+            e.to_string(),
+            "the server answered 402 to read table 4: Agent API is a paid feature."
         );
         let e = raw(404, "text/plain", "Not found.").error(&ctx(), "a@x");
         assert_eq!(e.to_string(), "table 4 not found (404): Not found.");
