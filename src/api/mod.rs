@@ -5,6 +5,7 @@
 //! against; the per-era request shapes live in `surface/`.
 
 pub mod auth;
+pub mod detect;
 pub mod error;
 pub mod log;
 pub mod secret;
