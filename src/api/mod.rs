@@ -429,16 +429,27 @@ impl Client {
 
     /// A successful raw answer to `req`, after the auth mode's renewals and one retry.
     async fn call_raw(&self, req: Req) -> Result<Raw, ApiError> {
+        let raw = self.call_any(&req).await?;
+        if raw.is_success() {
+            Ok(raw)
+        } else {
+            Err(raw.error(&req.ctx, &self.user()))
+        }
+    }
+
+    /// Whatever the server answered to `req` (any status), after the auth mode's renewals and
+    /// one retry; a JWT refused even when fresh is already an error.
+    async fn call_any(&self, req: &Req) -> Result<Raw, ApiError> {
         let raw = match &self.auth {
-            AuthConfig::ApiKey { key, .. } => self.send(&req, Cred::ApiKey(key)).await?,
+            AuthConfig::ApiKey { key, .. } => self.send(req, Cred::ApiKey(key)).await?,
             AuthConfig::Jwt(cfg) => {
                 let token = self.creds.jwt.token(cfg, self.shared.clock.now())?;
-                let raw = self.send(&req, Cred::Bearer(&token)).await?;
+                let raw = self.send(req, Cred::Bearer(&token)).await?;
                 if is_invalid_jwt(&raw) {
                     // A token we thought fresh was refused: sign anew once before reporting.
                     self.creds.jwt.forget();
                     let token = self.creds.jwt.token(cfg, self.shared.clock.now())?;
-                    let raw = self.send(&req, Cred::Bearer(&token)).await?;
+                    let raw = self.send(req, Cred::Bearer(&token)).await?;
                     if is_invalid_jwt(&raw) {
                         self.creds.jwt.forget();
                         return Err(ApiError::JwtRejected {
@@ -459,7 +470,7 @@ impl Client {
                     .session
                     .get(None, now, || self.exchange(cfg))
                     .await?;
-                let raw = self.send(&req, Cred::Session(&token)).await?;
+                let raw = self.send(req, Cred::Session(&token)).await?;
                 if raw.status == 401 {
                     // The session expired or was revoked: exchange again and retry once.
                     let now = self.shared.clock.now();
@@ -468,17 +479,13 @@ impl Client {
                         .session
                         .get(Some(&token), now, || self.exchange(cfg))
                         .await?;
-                    self.send(&req, Cred::Session(&fresh)).await?
+                    self.send(req, Cred::Session(&fresh)).await?
                 } else {
                     raw
                 }
             }
         };
-        if raw.is_success() {
-            Ok(raw)
-        } else {
-            Err(raw.error(&req.ctx, &self.user()))
-        }
+        Ok(raw)
     }
 
     /// Exchanges a fresh JWT for a session at `/auth/sso/to_session` (`POST /auth/sso` if that

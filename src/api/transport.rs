@@ -56,7 +56,8 @@ impl Raw {
         (200..300).contains(&self.status)
     }
 
-    fn text(&self) -> String {
+    /// The body as text with every credential this request carried replaced.
+    pub fn text(&self) -> String {
         let text = String::from_utf8_lossy(&self.body);
         let secrets: Vec<&str> = self.redactions.iter().map(Secret::expose).collect();
         super::log::redact(&text, &secrets)

@@ -363,3 +363,52 @@ async fn a_body_that_trickles_past_the_timeout_times_out() {
     assert!(matches!(e, ApiError::Timeout { .. }), "{e}");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[tokio::test]
+async fn a_newer_surface_is_detected_and_named_not_misread() {
+    let app = Router::new()
+        .route(
+            "/api/agent/v1/ping",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    r#"{"message":"pong"}"#,
+                )
+            }),
+        )
+        .route(
+            "/api/agent/v2/execute-query",
+            post(|| async {
+                (
+                    StatusCode::BAD_REQUEST,
+                    [(header::CONTENT_TYPE, "text/plain")],
+                    "Provide exactly one of `query`, `query_handle`.",
+                )
+            }),
+        );
+    let client = mbx::api::Client::new(jwt_config(&serve(app).await, "a@x")).expect("client");
+    assert_eq!(client.era().await.expect("detected"), ApiEra::Latest);
+    let e = client
+        .search(&mbx::api::types::SearchRequest::default())
+        .await
+        .expect_err("not spoken yet");
+    assert!(matches!(e, ApiError::Unsupported { .. }), "{e}");
+    assert!(e.to_string().contains("(latest)"), "{e}");
+}
+
+#[tokio::test]
+async fn a_server_without_the_agent_api_says_so() {
+    let app = Router::new().fallback(|| async {
+        (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain")],
+            "API endpoint does not exist.",
+        )
+    });
+    let client = mbx::api::Client::new(jwt_config(&serve(app).await, "a@x")).expect("client");
+    let e = client.era().await.expect_err("no agent api");
+    assert_eq!(
+        e.to_string(),
+        "the Agent API (GET /api/agent/v1/ping) not found (404): API endpoint does not exist."
+    );
+}
