@@ -342,7 +342,15 @@ pub fn send_error(e: &reqwest::Error, url: &str, timeout: Duration) -> ApiError 
     }
     let detail = details.last().cloned().unwrap_or_else(|| e.to_string());
     let all = details.join(" ").to_ascii_lowercase();
-    if all.contains("certificate") || all.contains("tls") || all.contains("handshake") {
+    // On https, a connect failure that is not refused, reset or timed out happened in the TLS
+    // handshake (rustls reports it through an opaque I/O error).
+    let tls_connect = url.starts_with("https:") && e.is_connect();
+    if tls_connect
+        || all.contains("certificate")
+        || all.contains("tls")
+        || all.contains("handshake")
+        || all.contains("corrupt message")
+    {
         return ApiError::Tls { url, detail };
     }
     if all.contains("connection closed") || all.contains("incomplete message") {

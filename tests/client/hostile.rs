@@ -412,3 +412,12 @@ async fn a_server_without_the_agent_api_says_so() {
         "the Agent API (GET /api/agent/v1/ping) not found (404): API endpoint does not exist."
     );
 }
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_is_a_tls_failure() {
+    let app = Router::new().route("/api/agent/v1/ping", get(|| async { "pong" }));
+    let url = serve(app).await.replace("http://", "https://");
+    let e = ping_error(forced(&url)).await;
+    assert!(matches!(e, ApiError::Tls { .. }), "{e:?}");
+    assert!(e.to_string().starts_with(&format!("TLS failure talking to {url}")), "{e}");
+}
