@@ -419,5 +419,9 @@ async fn https_to_a_plain_http_server_is_a_tls_failure() {
     let url = serve(app).await.replace("http://", "https://");
     let e = ping_error(forced(&url)).await;
     assert!(matches!(e, ApiError::Tls { .. }), "{e:?}");
-    assert!(e.to_string().starts_with(&format!("TLS failure talking to {url}")), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with(&format!("TLS failure talking to {url}")),
+        "{e}"
+    );
 }
