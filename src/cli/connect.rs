@@ -49,6 +49,8 @@ pub enum ConnectError {
         "config profiles are not available yet: drop --profile/--config (or MBX_PROFILE/MBX_CONFIG)"
     )]
     ProfilesNotAvailable,
+    #[error("--timeout must be at least 1 second")]
+    ZeroTimeout,
     #[error("the built-in sandbox has no {0} profile yet: use --sandbox e2 or e3")]
     SandboxProfile(&'static str),
     #[error("cannot start the built-in sandbox: {0}")]
@@ -119,6 +121,9 @@ fn era_of(choice: ApiChoice) -> ApiEra {
 /// Connects as `conn` says; without `--url`, starts the sandbox first (call inside a runtime).
 pub async fn connect(conn: &ConnArgs) -> Result<Connected, ConnectError> {
     let conn = resolve(conn)?;
+    if conn.timeout == Some(0) {
+        return Err(ConnectError::ZeroTimeout);
+    }
     let mode = conn.auth.unwrap_or(AuthMode::Jwt);
     let secret = read_secret(&conn)?;
     let (base_url, secret, email, sandbox, sandbox_era) = match &conn.url {
