@@ -201,6 +201,14 @@ impl<'a> Builder<'a> {
 
         let mut breakout = Vec::new();
         for g in &r.group_by {
+            if let Some(unit) = g.field_granularity
+                && !TemporalUnit::GRANULARITIES.contains(&unit)
+            {
+                return Err(ApiError::invalid(
+                    "group_by",
+                    format!("field_granularity cannot be {unit}"),
+                ));
+            }
             let res = resolve(&g.field_id)?;
             let unit = g.field_granularity.filter(|_| res.field.is_temporal());
             breakout.push(field_ref(&res, unit));

@@ -49,8 +49,16 @@ impl Db {
         };
         let mut anchor = Connection::open_with_flags(&path, flags)?;
         let specs = world(config.scale);
-        load(&mut anchor, &specs)?;
-        let catalog = catalog_of(&specs);
+        // Loading SQLite and computing the catalog's statistics are independent: overlap them.
+        let (loaded, catalog) = std::thread::scope(|scope| {
+            let catalog = scope.spawn(|| catalog_of(&specs));
+            let loaded = load(&mut anchor, &specs);
+            (loaded, catalog.join())
+        });
+        loaded?;
+        let catalog = catalog.map_err(|_| {
+            rusqlite::Error::InvalidParameterName("the catalog could not be computed".into())
+        })?;
         let db = Db {
             path,
             flags,

@@ -3,7 +3,7 @@
 
 use rusqlite::types::Value as Sql;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 /// Distinct values up to this many make a field a "list" field with cached values.
 const LIST_LIMIT: usize = 60;
@@ -121,42 +121,34 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
-/// The fingerprint of one column's values.
+/// The fingerprint of one column's values. Distinct values are counted on sorted copies
+/// (no hashing, no formatting per value): start-up computes this for every column.
 pub fn fingerprint<'a>(values: impl Iterator<Item = &'a Sql>, family: Family) -> Fingerprint {
     let mut total = 0usize;
     let mut nulls = 0usize;
-    let mut distinct: HashSet<String> = HashSet::new();
     let mut numbers = Vec::new();
     let mut texts: Vec<&str> = Vec::new();
     for v in values {
         total += 1;
         match v {
             Sql::Null => nulls += 1,
-            Sql::Integer(i) => {
-                distinct.insert(i.to_string());
-                numbers.push(*i as f64);
-            }
-            Sql::Real(f) => {
-                distinct.insert(f.to_string());
-                numbers.push(*f);
-            }
-            Sql::Text(s) => {
-                distinct.insert(s.clone());
-                texts.push(s);
-            }
+            Sql::Integer(i) => numbers.push(*i as f64),
+            Sql::Real(f) => numbers.push(*f),
+            Sql::Text(s) => texts.push(s),
             Sql::Blob(_) => {}
         }
     }
+    numbers.sort_unstable_by(f64::total_cmp);
+    let text_count = texts.len();
     let share = |n: usize| {
-        if texts.is_empty() {
+        if text_count == 0 {
             0.0
         } else {
-            round(n as f64 / texts.len() as f64)
+            round(n as f64 / text_count as f64)
         }
     };
     let by_type = match family {
         Family::Number if !numbers.is_empty() => {
-            numbers.sort_by(f64::total_cmp);
             let n = numbers.len() as f64;
             let avg = numbers.iter().sum::<f64>() / n;
             let var = numbers.iter().map(|x| (x - avg).powi(2)).sum::<f64>() / n;
@@ -186,7 +178,12 @@ pub fn fingerprint<'a>(values: impl Iterator<Item = &'a Sql>, family: Family) ->
                     .count(),
             ),
             percent_email: share(texts.iter().filter(|t| is_email(t)).count()),
-            percent_state: share(texts.iter().filter(|t| US_STATES.contains(t)).count()),
+            percent_state: share(
+                texts
+                    .iter()
+                    .filter(|t| t.len() == 2 && US_STATES.binary_search(t).is_ok())
+                    .count(),
+            ),
             average_length: if texts.is_empty() {
                 0.0
             } else {
@@ -196,22 +193,25 @@ pub fn fingerprint<'a>(values: impl Iterator<Item = &'a Sql>, family: Family) ->
                 )
             },
         },
-        Family::Temporal if !texts.is_empty() => TypeStats::Temporal {
-            earliest: texts
-                .iter()
-                .min()
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-            latest: texts
-                .iter()
-                .max()
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-        },
         _ => TypeStats::None,
     };
+    texts.sort_unstable();
+    let by_type = match (family, texts.first(), texts.last()) {
+        (Family::Temporal, Some(first), Some(last)) => TypeStats::Temporal {
+            earliest: first.to_string(),
+            latest: last.to_string(),
+        },
+        _ => by_type,
+    };
+    let distinct_numbers = numbers
+        .windows(2)
+        .filter(|w| w[0].to_bits() != w[1].to_bits())
+        .count()
+        + usize::from(!numbers.is_empty());
+    let distinct_texts =
+        texts.windows(2).filter(|w| w[0] != w[1]).count() + usize::from(!texts.is_empty());
     Fingerprint {
-        distinct_count: distinct.len(),
+        distinct_count: distinct_numbers + distinct_texts,
         percent_null: if total == 0 {
             0.0
         } else {
@@ -298,6 +298,11 @@ mod tests {
             (percent_state, percent_email, average_length),
             (0.5, 0.5, 4.5)
         );
+    }
+
+    #[test]
+    fn state_codes_are_sorted_for_binary_search() {
+        assert!(US_STATES.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

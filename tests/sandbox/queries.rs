@@ -504,6 +504,16 @@ async fn fields_order_by_limit_and_caps() {
         )
         .await;
     assert_eq!(r["row_count"], 10_000, "E2 caps aggregated rows at 10000");
+    // ordering by a breakout's field, descending
+    let r = env
+        .run(
+            json!({"table_id": ORDERS, "aggregations": [{"function": "count"}],
+                    "group_by": [{"field_id": "t2-7", "field_granularity": "year"}],
+                    "order_by": [{"field": {"field_id": "t2-7"}, "direction": "desc"}]}),
+        )
+        .await;
+    assert_eq!(r["status"], "completed", "{r}");
+    assert_eq!(rows(&r)[0][0], "2026-01-01T00:00:00Z");
     // sort by an aggregation
     let r = env
         .run(json!({"table_id": ORDERS,
@@ -532,4 +542,53 @@ async fn metric_queries_run() {
         .run_as("sales@example.com", json!({"metric_id": ORDER_COUNT}))
         .await;
     assert_eq!(rows(&count)[0][0], 10_000);
+}
+
+#[tokio::test]
+async fn text_emptiness_filters_on_people() {
+    let env = start().await;
+    let count = |op: &str| {
+        let env = &env;
+        let body = json!({"table_id": PEOPLE, "aggregations": [{"function": "count"}],
+                          "filters": [{"field_id": format!("t{PEOPLE}-1"), "operation": op}]});
+        async move { rows(&env.run(body).await)[0][0].as_i64().unwrap() }
+    };
+    assert_eq!(count("string-is-not-empty").await, 2500);
+    assert_eq!(count("string-is-empty").await, 0);
+}
+
+#[tokio::test]
+async fn oversized_and_deeply_nested_bodies_are_refused() {
+    let env = start().await;
+    let big = "x".repeat(2 * 1024 * 1024);
+    let a = env.post("/v1/search", json!({"term_queries": [big]})).await;
+    assert_eq!(a.status, 413);
+    let mut nested = String::new();
+    for _ in 0..500 {
+        nested.push_str("{\"a\":");
+    }
+    nested.push('1');
+    for _ in 0..500 {
+        nested.push('}');
+    }
+    let a = env
+        .send(
+            env.http
+                .post(env.url("/v1/construct-query"))
+                .bearer_auth(env.token("admin@example.com"))
+                .header("content-type", "application/json")
+                .body(nested),
+        )
+        .await;
+    assert_invalid(&a, "body");
+    // a hand-crafted filter nested past the compiler's depth fails cleanly
+    let mut filter = json!(["not-null", {"lib/uuid": "u"}, ["field", {"lib/uuid": "f"}, 1]]);
+    for _ in 0..100 {
+        filter = json!(["not", {"lib/uuid": "n"}, filter]);
+    }
+    let q = json!({"lib/type": "mbql/query", "database": 1,
+        "stages": [{"lib/type": "mbql.stage/mbql", "source-table": PRODUCTS, "filters": [filter]}]});
+    let r = env.post("/v1/execute", json!({"query": b64(&q)})).await;
+    assert_eq!(r.status, 202);
+    assert_eq!(r.json()["status"], "failed");
 }

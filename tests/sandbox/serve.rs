@@ -2,6 +2,8 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 #[tokio::test]
 async fn serve_prints_the_address_first_and_answers() {
@@ -12,13 +14,25 @@ async fn serve_prints_the_address_first_and_answers() {
         .spawn()
         .expect("spawn mbx serve");
     let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a line").expect("utf-8");
+    // Read on a thread so that a silent server fails the test instead of hanging it.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || rx.recv_timeout(Duration::from_secs(60));
+    let Ok(first) = next() else {
+        let _ = child.kill();
+        panic!("mbx serve printed nothing");
+    };
     let url = first
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("first line was {first:?}"))
         .to_string();
-    let rest: Vec<String> = lines.by_ref().take(3).map_while(Result::ok).collect();
+    let rest: Vec<String> = (0..3).filter_map(|_| next().ok()).collect();
     assert!(rest.iter().any(|l| l.contains("s3cret")), "{rest:?}");
     let key = jsonwebtoken::EncodingKey::from_secret(b"s3cret").unwrap();
     let token = jsonwebtoken::encode(
@@ -34,10 +48,9 @@ async fn serve_prints_the_address_first_and_answers() {
         .await
         .expect("ping");
     assert_eq!(res.status(), 200);
-    // SIGTERM stops it cleanly
-    let pid = child.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
+    // SIGTERM stops it cleanly (the shell's built-in kill: no procps needed)
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
         .status()
         .expect("kill");
     assert!(killed.success());
