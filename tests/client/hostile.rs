@@ -425,3 +425,37 @@ async fn https_to_a_plain_http_server_is_a_tls_failure() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn requests_say_who_is_calling_and_what_they_accept() {
+    let app = Router::new().route(
+        "/api/agent/v1/ping",
+        get(|headers: axum::http::HeaderMap| async move {
+            let h = |n: &str| {
+                headers
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let ok = h("user-agent") == concat!("mbx/", env!("CARGO_PKG_VERSION"))
+                && h("accept") == "application/json"
+                && h("authorization").starts_with("Bearer ");
+            let status = if ok {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"message":"pong"}"#,
+            )
+        }),
+    );
+    let client = mbx::api::Client::new(forced(&serve(app).await)).expect("client");
+    client
+        .ping()
+        .await
+        .expect("the server saw the expected headers");
+}
