@@ -51,7 +51,7 @@ pub enum ConnectError {
     ProfilesNotAvailable,
     #[error("--timeout must be at least 1 second")]
     ZeroTimeout,
-    #[error("the built-in sandbox has no {0} profile yet: use --sandbox e2 or e3")]
+    #[error("the client does not speak the sandbox's {0} profile yet: use --sandbox e2 or e3")]
     SandboxProfile(&'static str),
     #[error("cannot start the built-in sandbox: {0}")]
     Sandbox(String),
@@ -168,6 +168,7 @@ pub async fn connect(conn: &ConnArgs) -> Result<Connected, ConnectError> {
             let era = match profile {
                 Profile::E2 => ApiEra::E2,
                 Profile::E3 => ApiEra::E3,
+                Profile::Latest => ApiEra::Latest,
             };
             (sb.url(), Some(secret), email, Some(sb), Some(era))
         }

@@ -199,6 +199,20 @@ impl Grid {
         usize::from(self.viewport.1.saturating_sub(1)).max(1)
     }
 
+    /// Puts the cursor on a cell (display row, column index), e.g. from
+    /// [`GridView::cell_at`]. A hidden column or a row past the end is ignored.
+    pub fn select(&mut self, display_row: usize, col: usize) {
+        let Some(p) = self.shown.iter().position(|&c| c == col) else {
+            return;
+        };
+        if display_row >= self.row_count() {
+            return;
+        }
+        self.row = display_row;
+        self.col = p;
+        self.keep_cursor_visible();
+    }
+
     pub fn move_rows(&mut self, delta: isize) {
         let last = self.row_count().saturating_sub(1);
         self.row = self.row.saturating_add_signed(delta).min(last);

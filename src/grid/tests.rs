@@ -600,3 +600,45 @@ fn a_frame_formats_only_the_visible_cells_of_a_million_rows() {
         "formatted {formatted} cells for {body_rows} rows × {visible_cols} columns"
     );
 }
+
+#[test]
+fn long_cells_are_cut_to_the_fitted_width_with_an_ellipsis() {
+    let long = "x".repeat(100);
+    let rs = ResultSet {
+        columns: vec![column("NOTE", "type/Text"), column("N", "type/Integer")],
+        rows: vec![vec![Cell::Text(long.clone().into()), Cell::Int(7)].into_boxed_slice()],
+    };
+    let g = Grid::new(rs);
+    assert_eq!(g.column_width(0), MAX_FITTED_WIDTH);
+    let terminal = render(&g, 80, 5);
+    let buf = terminal.backend().buffer();
+    let row: String = (0..80).map(|x| buf[(x, 1)].symbol().to_string()).collect();
+    let shown = format!("{}…", "x".repeat(usize::from(MAX_FITTED_WIDTH) - 1));
+    assert!(row.starts_with(&shown), "{row}");
+    assert!(row.contains(" 7"), "the next column still shows: {row}");
+    // The data is untouched: copy and the popup give the whole value.
+    assert_eq!(g.copy_cell(), long);
+}
+
+#[test]
+fn a_click_selects_the_cell_under_it() {
+    let mut g = Grid::new(orders());
+    let area = Rect::new(2, 1, 80, 10);
+    let view = GridView::new(&g);
+    // Header and out-of-area positions select nothing.
+    assert_eq!(view.cell_at(area, 3, 1), None);
+    assert_eq!(view.cell_at(area, 0, 3), None);
+    // Row 2 (third line of the body), first column.
+    assert_eq!(view.cell_at(area, 3, 4), Some((2, 0)));
+    // Past the last row.
+    assert_eq!(view.cell_at(area, 3, 8), None);
+    let x_total = area.x + g.column_width(0) + 1;
+    let hit = view.cell_at(area, x_total, 2);
+    assert_eq!(hit, Some((0, 1)));
+    if let Some((r, c)) = hit {
+        g.select(r, c);
+    }
+    assert_eq!(g.cursor(), (0, 1));
+    g.select(99, 0);
+    assert_eq!(g.cursor(), (0, 1), "past the end is ignored");
+}

@@ -80,6 +80,25 @@ struct Placed {
 }
 
 impl GridView<'_> {
+    /// The cell under a screen position (e.g. a mouse click) when drawn into `area`: (display
+    /// row, column index). `None` on the header, the separator, gaps or past the last row.
+    pub fn cell_at(&self, area: Rect, x: u16, y: u16) -> Option<(usize, usize)> {
+        if !area.contains(ratatui::layout::Position { x, y }) || y == area.y {
+            return None;
+        }
+        let body_height = usize::from(area.height.saturating_sub(1));
+        let (row_offset, col_offset) = self.grid.window(area.width, body_height);
+        let row = row_offset + usize::from(y - area.y - 1);
+        if row >= self.grid.row_count() {
+            return None;
+        }
+        let (placed, _) = self.layout(area, col_offset);
+        placed
+            .iter()
+            .find(|p| x >= p.x && x < p.x + p.width)
+            .map(|p| (row, p.col))
+    }
+
     /// The columns on screen for an area, in drawing order, and where the frozen separator goes.
     fn layout(&self, area: Rect, col_offset: usize) -> (Vec<Placed>, Option<u16>) {
         let grid = self.grid;
