@@ -15,7 +15,7 @@ pub enum ApiError {
     },
     /// `invalid_jwt` even after signing a fresh token.
     #[error(
-        "JWT rejected for {user}: check the shared secret, that the user exists and is active, and the server clock (clock skew is the usual cause) ({status} {code})"
+        "JWT rejected for {user}: check the shared secret, the email claim and the server clock (clock skew is the usual cause) ({status} {code})"
     )]
     JwtRejected {
         status: u16,
