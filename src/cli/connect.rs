@@ -46,7 +46,9 @@ pub enum ConnectError {
     MissingApiKey,
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("the built-in sandbox has no {0} profile yet: use --sandbox e2 or e3")]
+    #[error("--timeout (or the profile's timeout) must be at least 1 second")]
+    ZeroTimeout,
+    #[error("the client does not speak the sandbox's {0} profile yet: use --sandbox e2 or e3")]
     SandboxProfile(&'static str),
     #[error("cannot start the built-in sandbox: {0}")]
     Sandbox(String),
@@ -58,6 +60,8 @@ impl ConnectError {
     /// Flag and config problems are usage errors (2); a failed client follows its own code.
     pub fn exit_code(&self) -> u8 {
         match self {
+            // A client refusing its configuration (a malformed URL) is a usage error too.
+            ConnectError::Api(ApiError::Config(_)) => 2,
             ConnectError::Api(e) => e.exit_code(),
             ConnectError::Sandbox(_) => 1,
             _ => 2,
@@ -142,6 +146,9 @@ pub async fn connect_with(
     creds: Credentials,
     sandbox_profile: Option<SandboxProfile>,
 ) -> Result<Connected, ConnectError> {
+    if s.timeout.is_zero() {
+        return Err(ConnectError::ZeroTimeout);
+    }
     let mode = s.auth;
     let (base_url, secret, email, sandbox, sandbox_era) = match &s.url {
         Some(url) => {
@@ -193,6 +200,7 @@ pub async fn connect_with(
             let era = match profile {
                 Profile::E2 => ApiEra::E2,
                 Profile::E3 => ApiEra::E3,
+                Profile::Latest => ApiEra::Latest,
             };
             (sb.url(), Some(secret), email, Some(sb), Some(era))
         }

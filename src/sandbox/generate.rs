@@ -498,15 +498,23 @@ fn warehouse(rng: &mut Rng) -> Vec<TableSpec> {
         .collect()
 }
 
-/// Every table of the sandbox, with rows. Same output for the same scale, always.
+/// Every table of the sandbox, with rows. Same output for the same scale, always: each table
+/// has its own seeded generator, so the big ones can be generated side by side.
 pub fn world(scale: u32) -> Vec<TableSpec> {
-    let mut rng = Rng::new(0x005E_ED0F_4DB0);
-    let (products, prices) = products(&mut rng);
-    let people = people(&mut rng);
-    let orders = orders(&mut rng, scale, &prices);
-    let reviews = reviews(&mut rng, scale);
+    let seed = |n: u64| Rng::new(0x005E_ED0F_4DB0 ^ (n << 40));
+    let (products, prices) = products(&mut seed(1));
+    let (orders, rest) = std::thread::scope(|scope| {
+        let orders = scope.spawn(|| orders(&mut seed(2), scale, &prices));
+        let people = people(&mut seed(3));
+        let reviews = reviews(&mut seed(4), scale);
+        let warehouse = warehouse(&mut seed(5));
+        (orders.join(), (people, reviews, warehouse))
+    });
+    let (people, reviews, warehouse) = rest;
+    // A panic in the generator thread is a bug in this file; fall back to generating in place.
+    let orders = orders.unwrap_or_else(|_| self::orders(&mut seed(2), scale, &prices));
     let mut all = vec![products, orders, people, reviews];
-    all.extend(warehouse(&mut rng));
+    all.extend(warehouse);
     all
 }
 

@@ -504,6 +504,16 @@ async fn fields_order_by_limit_and_caps() {
         )
         .await;
     assert_eq!(r["row_count"], 10_000, "E2 caps aggregated rows at 10000");
+    // ordering by a breakout's field, descending
+    let r = env
+        .run(
+            json!({"table_id": ORDERS, "aggregations": [{"function": "count"}],
+                    "group_by": [{"field_id": "t2-7", "field_granularity": "year"}],
+                    "order_by": [{"field": {"field_id": "t2-7"}, "direction": "desc"}]}),
+        )
+        .await;
+    assert_eq!(r["status"], "completed", "{r}");
+    assert_eq!(rows(&r)[0][0], "2026-01-01T00:00:00Z");
     // sort by an aggregation
     let r = env
         .run(json!({"table_id": ORDERS,
