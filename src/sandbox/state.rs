@@ -19,7 +19,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn build(config: SandboxConfig) -> Result<AppState, SandboxError> {
+    pub fn build(mut config: SandboxConfig) -> Result<AppState, SandboxError> {
+        // A blank shared secret means JWT is not configured, as in Metabase's settings.
+        if config
+            .secret
+            .as_deref()
+            .is_some_and(|s| s.trim().is_empty())
+        {
+            config.secret = None;
+        }
         let (db, catalog) = Db::build(&config)?;
         Ok(AppState {
             config,
