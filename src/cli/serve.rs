@@ -10,6 +10,7 @@ use std::process::ExitCode;
 pub enum ServeProfile {
     E2,
     E3,
+    Latest,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -79,6 +80,7 @@ impl ServeArgs {
             profile: match self.profile {
                 ServeProfile::E2 => Profile::E2,
                 ServeProfile::E3 => Profile::E3,
+                ServeProfile::Latest => Profile::Latest,
             },
             scale: self.scale,
             db_path: self.db.clone(),

@@ -78,7 +78,7 @@ pub struct Page {
 
 pub fn row_cap(profile: Profile, aggregated: bool) -> u64 {
     match (profile, aggregated) {
-        (Profile::E3, _) => 200,
+        (Profile::E3 | Profile::Latest, _) => 200,
         (Profile::E2, false) => 2000,
         (Profile::E2, true) => 10_000,
     }

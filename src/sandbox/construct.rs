@@ -133,7 +133,7 @@ impl<'a> Builder<'a> {
                         StatusCode::NOT_FOUND,
                         format!("No metric found with metric_id {id}"),
                     ),
-                    Profile::E3 => ApiError::not_found(),
+                    Profile::E3 | Profile::Latest => ApiError::not_found(),
                 })?;
                 if !self.perms.can_read_collection(metric.collection.name)
                     || !self.perms.can_read_table(self.catalog, metric.table_id)

@@ -44,7 +44,7 @@ pub fn field_json(
                 m.insert("description".into(), json!(d));
             }
         }
-        Profile::E3 => {
+        Profile::E3 | Profile::Latest => {
             m.insert("display_name".into(), json!(field.display_name));
             if let Some(d) = &field.description {
                 m.insert("description".into(), json!(d));
@@ -412,7 +412,7 @@ fn field_values(
             }
             Value::Object(m)
         }
-        Profile::E3 => {
+        Profile::E3 | Profile::Latest => {
             let mut inner = Map::new();
             if let Some(fp) = &field.fingerprint {
                 inner.insert("statistics".into(), fp.to_json(true));
