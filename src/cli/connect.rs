@@ -161,6 +161,7 @@ pub async fn connect(conn: &ConnArgs) -> Result<Connected, ConnectError> {
             let era = match profile {
                 Profile::E2 => ApiEra::E2,
                 Profile::E3 => ApiEra::E3,
+                Profile::Latest => ApiEra::Latest,
             };
             (sb.url(), Some(secret), email, Some(sb), Some(era))
         }
