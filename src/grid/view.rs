@@ -275,7 +275,11 @@ fn put<'t>(
         let mut chars = shown.chars();
         for (i, cell) in buf.content[start..start + width].iter_mut().enumerate() {
             let ch = if i >= lead { chars.next() } else { None };
-            *cell = ratatui::buffer::Cell::new(static_symbol(ch));
+            let symbol = static_symbol(ch);
+            // A fresh frame is mostly blank: padding needs no new symbol there.
+            if cell.symbol() != symbol {
+                cell.set_symbol(symbol);
+            }
             cell.set_style(style);
         }
     } else {
