@@ -642,3 +642,23 @@ fn a_click_selects_the_cell_under_it() {
     g.select(99, 0);
     assert_eq!(g.cursor(), (0, 1), "past the end is ignored");
 }
+
+#[test]
+fn a_bar_chart_taller_than_the_screen_says_how_many_it_shows() {
+    let rs = ResultSet {
+        columns: vec![column("CITY", "type/Text"), column("count", "type/Integer")],
+        rows: (0..120)
+            .map(|i| vec![Cell::Text(format!("city {i}").into()), Cell::Int(i)].into_boxed_slice())
+            .collect(),
+    };
+    let spec = ChartSpec::from_result(&rs);
+    let mut buf = Buffer::empty(Rect::new(0, 0, 80, 24));
+    ChartView::new(&spec).render(buf.area, &mut buf);
+    let text = buffer_text(&buf);
+    snap!("chart_many_bars_80x24", text.clone());
+    assert!(text.contains("showing 22 of 120"), "{text}");
+    assert!(
+        text.contains("city 21") && !text.contains("city 22"),
+        "{text}"
+    );
+}
