@@ -390,6 +390,10 @@ impl ChartView<'_> {
                 x_labels.push(p.label.clone());
             }
         }
+        if x_labels.len() == 1 {
+            // One point sits in the middle; the axis draws labels only in twos or more.
+            x_labels = vec![String::new(), x_labels.remove(0), String::new()];
+        }
         let graph = match spec.kind {
             ChartKind::Bar => GraphType::Bar,
             ChartKind::Line if data.len() < 2 => GraphType::Scatter,
