@@ -2,11 +2,14 @@
 
 pub mod api;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod data;
 pub mod export;
 pub mod grid;
 pub mod history;
+pub mod logging;
+pub mod portable;
 pub mod query;
 pub mod sandbox;
 pub mod tui;

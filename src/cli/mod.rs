@@ -2,10 +2,11 @@
 //! commands print answers for scripts. Exit codes: 0 ok, 1 other, 2 usage, 3 authentication,
 //! 4 permission or not found, 5 query failed (compare: 1 when the two users differ).
 
+pub mod connect;
 pub mod headless;
 pub mod serve;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -362,21 +363,65 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    if let Some(path) = &cli.ui.log_file
+        && let Err(e) = crate::logging::init(path)
+    {
+        eprintln!("mbx: {e}");
+        return ExitCode::from(2);
+    }
     match cli.command {
         Some(Command::Serve(args)) => serve::run(args),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(shell, &mut Cli::command(), "mbx", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Some(Command::Man) => print_man_page(),
         Some(command) => headless::run(command, &cli.conn, &cli.ui),
         None => crate::tui::run(&cli.conn, &cli.ui),
+    }
+}
+
+fn print_man_page() -> ExitCode {
+    let mut page = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut page) {
+        eprintln!("mbx: cannot render the man page: {e}");
+        return ExitCode::from(1);
+    }
+    match std::io::Write::write_all(&mut std::io::stdout(), &page) {
+        Ok(()) => ExitCode::SUCCESS,
+        // a closed pipe (`mbx man | head`) is not an error worth a message
+        Err(_) => ExitCode::SUCCESS,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn completions_and_man_page_come_from_the_clap_definitions() {
+        let mut bash = Vec::new();
+        clap_complete::generate(
+            clap_complete::Shell::Bash,
+            &mut Cli::command(),
+            "mbx",
+            &mut bash,
+        );
+        let bash = String::from_utf8_lossy(&bash);
+        assert!(bash.contains("complete -F _mbx"), "{bash}");
+        assert!(bash.contains("--secret-file"));
+        let mut man = Vec::new();
+        clap_mangen::Man::new(Cli::command())
+            .render(&mut man)
+            .unwrap();
+        let man = String::from_utf8_lossy(&man);
+        assert!(man.contains(".TH mbx"), "{man}");
+        assert!(man.contains("serve"));
     }
 
     #[test]

@@ -1,10 +1,267 @@
 //! The explorer: state, messages, update, effects and views (ratatui).
+//!
+//! One loop owns the terminal: it waits for a key, a mouse event, an answer from a request task,
+//! or (only while something loads) a spinner tick; feeds it to `update`; hands the effects to the
+//! runner; and redraws. Nothing arrives while idle, so nothing is drawn while idle.
 
+pub mod keymap;
+pub mod msg;
+pub mod picker;
+pub mod runner;
+pub mod state;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+use crate::api::Client;
 use crate::cli::{ConnArgs, UiArgs};
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind, MouseEventKind,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures::StreamExt;
+use msg::Msg;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use state::{App, SessionInfo, Settings};
+use std::io::{self, Stdout};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use theme::{Palette, Styles};
+
+pub use state::App as ExplorerState;
+pub use update::{startup, update};
+pub use view::view;
 
 /// Opens the explorer (no subcommand).
-pub fn run(_conn: &ConnArgs, _ui: &UiArgs) -> ExitCode {
-    eprintln!("mbx: the explorer is being built");
-    ExitCode::from(1)
+pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
+    let styles = match load_styles(ui) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("mbx: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mbx: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    rt.block_on(async {
+        // The in-process sandbox (when there is no --url) lives as long as `_sandbox`.
+        let crate::cli::connect::Connected {
+            client,
+            sandbox: _sandbox,
+        } = match crate::cli::connect::connect(conn).await {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("mbx: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        match explore(client, styles).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("mbx: the terminal failed: {e}");
+                ExitCode::from(1)
+            }
+        }
+    })
+}
+
+fn load_styles(ui: &UiArgs) -> Result<Styles, String> {
+    match ui.theme.as_deref() {
+        None | Some("dark") => Ok(Styles::dark()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                format!("theme `{path}`: not a built-in theme and not readable: {e}")
+            })?;
+            let p = Palette::from_toml(&text).map_err(|e| format!("theme `{path}`: {e}"))?;
+            Ok(Styles::from_palette(&p))
+        }
+    }
+}
+
+/// Raw mode, the alternate screen and mouse capture for as long as it lives.
+struct Screen {
+    terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl Screen {
+    fn enter() -> io::Result<Screen> {
+        enable_raw_mode()?;
+        let mut out = io::stdout();
+        if let Err(e) = execute!(out, EnterAlternateScreen, EnableMouseCapture) {
+            restore_terminal();
+            return Err(e);
+        }
+        match Terminal::new(CrosstermBackend::new(out)) {
+            Ok(terminal) => Ok(Screen { terminal }),
+            Err(e) => {
+                restore_terminal();
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// Puts the terminal back the way the shell expects it. Safe to call more than once.
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+/// A panic restores the terminal first, then writes the report to a file and names it in one
+/// line (the screen would otherwise swallow it).
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        restore_terminal();
+        let report = format!(
+            "mbx {} panicked: {info}\n\n{}\n",
+            env!("CARGO_PKG_VERSION"),
+            std::backtrace::Backtrace::force_capture()
+        );
+        let path = std::env::temp_dir().join(format!("mbx-crash-{}.txt", std::process::id()));
+        match std::fs::write(&path, report) {
+            Ok(()) => eprintln!("mbx crashed; the report is in {}", path.display()),
+            Err(_) => eprintln!("mbx crashed: {info}"),
+        }
+    }));
+}
+
+/// Turns a terminal event into a message; motion and key releases are not messages.
+fn event_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(k)),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Moved | MouseEventKind::Drag(_) | MouseEventKind::Up(_) => None,
+            _ => Some(Msg::Mouse(m)),
+        },
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+/// Runs the explorer against a client until the user quits (or SIGTERM).
+pub async fn explore(client: Client, styles: Styles) -> io::Result<()> {
+    install_panic_hook();
+    let mut screen = Screen::enter()?;
+    let mut app = app_for(&client, styles, Settings::default());
+    let size = screen.terminal.size()?;
+    app.size = (size.width, size.height);
+    let mut sigterm = terminate_signal()?;
+    let stop = async move {
+        sigterm.recv().await;
+    };
+    let draws = AtomicUsize::new(0);
+    let result = event_loop(
+        &mut screen.terminal,
+        EventStream::new(),
+        app,
+        client,
+        stop,
+        &draws,
+    )
+    .await;
+    drop(screen);
+    result
+}
+
+/// A fresh explorer state for a client.
+pub fn app_for(client: &Client, styles: Styles, settings: Settings) -> App {
+    let identity = client.identity();
+    let session = SessionInfo {
+        email: identity.email,
+        mode: identity.mode.to_string(),
+        url: client.base_url().to_string(),
+    };
+    App::new(session, styles, settings, Instant::now())
+}
+
+/// The loop: one message at a time into `update`, effects to the runner, and a frame after each
+/// change. Ends on quit, when the events end, or when `stop` completes. `draws` counts frames.
+pub async fn event_loop<B, E>(
+    terminal: &mut Terminal<B>,
+    mut events: E,
+    mut app: App,
+    client: Client,
+    stop: impl std::future::Future<Output = ()>,
+    draws: &AtomicUsize,
+) -> io::Result<()>
+where
+    B: ratatui::backend::Backend,
+    B::Error: std::fmt::Display,
+    E: futures::Stream<Item = io::Result<Event>> + Unpin,
+{
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut runner = runner::Runner::new(client, tx);
+    for e in startup(&mut app) {
+        runner.apply(e);
+    }
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let draw = |terminal: &mut Terminal<B>, app: &App| -> io::Result<()> {
+        draws.fetch_add(1, Ordering::Relaxed);
+        terminal
+            .draw(|f| view(app, f))
+            .map(|_| ())
+            .map_err(|e| io::Error::other(e.to_string()))
+    };
+    tokio::pin!(stop);
+    draw(terminal, &app)?;
+    loop {
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => match event_msg(ev) {
+                    Some(m) => m,
+                    None => continue,
+                },
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            Some(m) = rx.recv() => m,
+            _ = tick.tick(), if app.is_busy() => Msg::Tick(Instant::now()),
+            _ = &mut stop => break,
+        };
+        let mut quit = false;
+        for e in update(&mut app, msg) {
+            quit |= runner.apply(e);
+        }
+        // Answers that arrived meanwhile are folded into the same frame.
+        while let Ok(m) = rx.try_recv() {
+            for e in update(&mut app, m) {
+                quit |= runner.apply(e);
+            }
+        }
+        if quit {
+            break;
+        }
+        draw(terminal, &app)?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn terminate_signal() -> io::Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
 }

@@ -1,0 +1,285 @@
+//! The SQLite side: builds the sample database (one transaction, prepared statements) and runs
+//! compiled queries on a small pool of connections off the async threads, with a time limit.
+
+use super::SandboxConfig;
+use super::catalog::{Catalog, Database, Field, Table, humanize};
+use super::generate::{TableSpec, world};
+use super::stats::{Family, fingerprint, list_values};
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, OpenFlags};
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub struct Db {
+    /// How to open another connection to the same data.
+    path: String,
+    flags: OpenFlags,
+    /// Keeps an in-memory database alive while the sandbox runs.
+    _anchor: Mutex<Connection>,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// Rows of a finished query.
+pub struct Rows {
+    pub rows: Vec<Vec<Sql>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the query ran longer than {0} ms and was stopped")]
+    Timeout(u64),
+    #[error("{0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("the query task failed: {0}")]
+    Task(String),
+}
+
+impl Db {
+    pub fn build(config: &SandboxConfig) -> Result<(Db, Catalog), rusqlite::Error> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let path = match &config.db_path {
+            Some(p) => p.to_string_lossy().into_owned(),
+            None => format!(
+                "file:mbx-sandbox-{}?mode=memory&cache=shared",
+                uuid::Uuid::new_v4().simple()
+            ),
+        };
+        let mut anchor = Connection::open_with_flags(&path, flags)?;
+        let specs = world(config.scale);
+        // Loading SQLite and computing the catalog's statistics are independent: overlap them.
+        let (loaded, catalog) = std::thread::scope(|scope| {
+            let catalog = scope.spawn(|| catalog_of(&specs));
+            let loaded = load(&mut anchor, &specs);
+            (loaded, catalog.join())
+        });
+        loaded?;
+        let catalog = catalog.map_err(|_| {
+            rusqlite::Error::InvalidParameterName("the catalog could not be computed".into())
+        })?;
+        let db = Db {
+            path,
+            flags,
+            _anchor: Mutex::new(anchor),
+            idle: Mutex::new(Vec::new()),
+        };
+        Ok((db, catalog))
+    }
+
+    fn take(&self) -> Result<Connection, rusqlite::Error> {
+        let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match pooled {
+            Some(c) => Ok(c),
+            None => {
+                let c = Connection::open_with_flags(&self.path, self.flags)?;
+                c.execute_batch("PRAGMA query_only = ON;")?;
+                Ok(c)
+            }
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < 8 {
+            idle.push(conn);
+        }
+    }
+
+    /// Runs one parameterized SELECT on a pooled connection, interrupting it after `timeout_ms`.
+    pub async fn query(
+        self: &std::sync::Arc<Self>,
+        sql: String,
+        params: Vec<Sql>,
+        timeout_ms: u64,
+    ) -> Result<Rows, RunError> {
+        let conn = self.take()?;
+        let interrupt = conn.get_interrupt_handle();
+        let db = self.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let result = run(&conn, &sql, &params);
+            db.give_back(conn);
+            result
+        });
+        tokio::pin!(task);
+        let result = tokio::select! {
+            r = &mut task => r,
+            _ = tokio::time::sleep(Duration::from_millis(timeout_ms)) => {
+                interrupt.interrupt();
+                match task.await {
+                    Ok(Err(_)) => return Err(RunError::Timeout(timeout_ms)),
+                    other => other,
+                }
+            }
+        };
+        match result {
+            Ok(r) => r.map_err(RunError::Sql),
+            Err(e) => Err(RunError::Task(e.to_string())),
+        }
+    }
+}
+
+fn run(conn: &Connection, sql: &str, params: &[Sql]) -> Result<Rows, rusqlite::Error> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let width = stmt.column_count();
+    let mut out = Vec::new();
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+    while let Some(row) = rows.next()? {
+        let mut r = Vec::with_capacity(width);
+        for i in 0..width {
+            r.push(row.get::<_, Sql>(i)?);
+        }
+        out.push(r);
+    }
+    Ok(Rows { rows: out })
+}
+
+fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+fn load(conn: &mut Connection, specs: &[TableSpec]) -> Result<(), rusqlite::Error> {
+    let tx = conn.transaction()?;
+    for spec in specs {
+        let cols: Vec<String> = spec
+            .cols
+            .iter()
+            .map(|c| {
+                let affinity = match c.base_type {
+                    "type/Integer" | "type/BigInteger" => "INTEGER",
+                    "type/Float" => "REAL",
+                    _ => "TEXT",
+                };
+                let key = if c.semantic_type == Some("type/PK") {
+                    " PRIMARY KEY"
+                } else {
+                    ""
+                };
+                format!("{} {affinity}{key}", quote(c.name))
+            })
+            .collect();
+        tx.execute_batch(&format!(
+            "DROP TABLE IF EXISTS {t}; CREATE TABLE {t} ({});",
+            cols.join(", "),
+            t = quote(&spec.sql_name)
+        ))?;
+        let marks = vec!["?"; spec.cols.len()].join(", ");
+        let mut insert = tx.prepare(&format!(
+            "INSERT INTO {} VALUES ({marks})",
+            quote(&spec.sql_name)
+        ))?;
+        for row in &spec.rows {
+            insert.execute(rusqlite::params_from_iter(row.iter()))?;
+        }
+    }
+    tx.commit()
+}
+
+fn catalog_of(specs: &[TableSpec]) -> Catalog {
+    let databases = vec![
+        Database {
+            id: super::catalog::ids::SAMPLE_DB,
+            name: "Sample Database".into(),
+            engine: "h2",
+        },
+        Database {
+            id: super::catalog::ids::WAREHOUSE_DB,
+            name: "Warehouse".into(),
+            engine: "h2",
+        },
+    ];
+    let mut next_id = 1i64;
+    let mut tables = Vec::new();
+    let mut fields = Vec::new();
+    let mut named: Vec<(String, &'static str, i64)> = Vec::new();
+    for spec in specs {
+        let mut ids = Vec::new();
+        for (i, c) in spec.cols.iter().enumerate() {
+            let family = match super::catalog::field_type(c.base_type) {
+                Some(t) if t.is_temporal() => Family::Temporal,
+                Some(crate::query::FieldType::Number) => Family::Number,
+                _ => Family::Text,
+            };
+            let column = spec.rows.iter().map(|r| &r[i]);
+            let key = matches!(c.semantic_type, Some("type/PK" | "type/FK"));
+            let values = if key || family == Family::Temporal {
+                None
+            } else {
+                list_values(column.clone())
+            };
+            fields.push(Field {
+                id: next_id,
+                table_id: spec.id,
+                name: c.name.into(),
+                display_name: humanize(c.name),
+                description: c.description.map(String::from),
+                database_type: c.database_type,
+                base_type: c.base_type,
+                semantic_type: c.semantic_type,
+                fk_target: None,
+                values,
+                fingerprint: Some(fingerprint(column, family)),
+            });
+            named.push((spec.name.clone(), c.name, next_id));
+            ids.push(next_id);
+            next_id += 1;
+        }
+        tables.push(Table {
+            id: spec.id,
+            db_id: spec.db_id,
+            name: spec.name.clone(),
+            sql_name: spec.sql_name.clone(),
+            schema: Some("PUBLIC".into()),
+            description: spec.description.clone(),
+            fields: ids,
+        });
+    }
+    let mut index = 0;
+    for spec in specs {
+        for c in &spec.cols {
+            if let Some((table, column)) = c.fk {
+                let target = named
+                    .iter()
+                    .find(|(t, n, _)| t == table && *n == column)
+                    .map(|(_, _, id)| *id);
+                fields[index].fk_target = target;
+            }
+            index += 1;
+        }
+    }
+    Catalog::new(databases, tables, fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn a_runaway_query_is_interrupted() {
+        let (db, _) = Db::build(&SandboxConfig::default()).unwrap();
+        let db = Arc::new(db);
+        let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
+                       SELECT count(*) FROM c";
+        let started = std::time::Instant::now();
+        let r = db.query(endless.into(), Vec::new(), 50).await;
+        assert!(matches!(r, Err(RunError::Timeout(50))), "{:?}", r.err());
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // the connection goes back to the pool in a usable state
+        let r = db
+            .query("SELECT count(*) FROM \"ORDERS\"".into(), Vec::new(), 5000)
+            .await
+            .unwrap();
+        assert_eq!(r.rows[0][0], Sql::Integer(10_000));
+    }
+
+    #[tokio::test]
+    async fn pooled_connections_are_read_only() {
+        let (db, _) = Db::build(&SandboxConfig::default()).unwrap();
+        let r = Arc::new(db)
+            .query("DELETE FROM \"ORDERS\"".into(), Vec::new(), 5000)
+            .await;
+        assert!(matches!(r, Err(RunError::Sql(_))));
+    }
+}

@@ -1,0 +1,69 @@
+//! The status bar: who, how, where, the last request, and key hints for the focused pane.
+
+use super::human_duration;
+use crate::tui::state::App;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(app: &App, f: &mut Frame, area: Rect) {
+    let s = &app.styles;
+    let sep = || Span::styled(" │ ", s.border);
+    let mut who = vec![
+        Span::styled(format!(" {}", app.session.email), s.accent),
+        sep(),
+        Span::styled(app.session.mode.clone(), s.base),
+    ];
+    if let Some(age) = app.auth.token_age {
+        who.push(Span::styled(
+            format!(" token {:>3}s", age.as_secs()),
+            s.muted,
+        ));
+    }
+    if let Some(age) = app.auth.session_age {
+        who.push(Span::styled(
+            format!(" session {}", human_duration(age)),
+            s.muted,
+        ));
+    }
+    who.push(sep());
+    who.push(Span::styled(
+        app.era.map(|e| e.as_str()).unwrap_or("api ?").to_string(),
+        s.base,
+    ));
+    who.push(sep());
+    match &app.last {
+        None if app.is_busy() => who.push(Span::styled(format!("{} …", app.spin()), s.accent)),
+        None => who.push(Span::styled("no requests yet", s.muted)),
+        Some(last) => {
+            let (mark, style) = match &last.error {
+                None => ("✓", s.success),
+                Some(_) => ("✗", s.error),
+            };
+            who.push(Span::styled(format!("{mark} {}", last.label), style));
+            // Fixed width, so that what follows does not shift as times change.
+            who.push(Span::styled(
+                format!(" {:>7}", human_duration(last.elapsed)),
+                s.muted,
+            ));
+            if app.is_busy() {
+                who.push(Span::styled(format!(" {}", app.spin()), s.accent));
+            }
+        }
+    }
+    who.push(sep());
+    who.push(Span::styled(app.session.url.clone(), s.base));
+    let mut hints = vec![Span::raw(" ")];
+    for (key, action) in app.keymap.hints(app.focus.scope()) {
+        hints.push(Span::styled(key, s.key));
+        hints.push(Span::styled(
+            format!(" {}  ", action.replace('_', " ")),
+            s.muted,
+        ));
+    }
+    f.render_widget(
+        Paragraph::new(vec![Line::from(who), Line::from(hints)]),
+        area,
+    );
+}

@@ -1,0 +1,10 @@
+//! The explorer, driven through the same `update` the app uses: keys in, screens out, with the
+//! real sandbox answering every request.
+
+mod tui {
+    mod behaviour;
+    mod event_loop;
+    pub mod harness;
+    mod screens;
+    mod styles;
+}

@@ -1,0 +1,226 @@
+//! Runs the explorer's state machine against a real in-process sandbox: effects are executed for
+//! real (requests on tokio tasks), answers are awaited and fed back, screens are rendered into a
+//! `TestBackend`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use mbx::cli::connect::{Connected, connect};
+use mbx::cli::{ConnArgs, SandboxProfile};
+use mbx::tui::msg::{Effect, Msg, Request};
+use mbx::tui::runner::Runner;
+use mbx::tui::state::{App, SessionInfo, Settings};
+use mbx::tui::theme::Styles;
+use mbx::tui::{startup, update, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+pub struct Harness {
+    pub app: App,
+    runner: Runner,
+    rx: UnboundedReceiver<Msg>,
+    _connected: Connected,
+    /// Every request sent so far, in order.
+    pub sent: Vec<Request>,
+    /// Every effect returned by update, in order.
+    pub effects: Vec<Effect>,
+    pub quit: bool,
+}
+
+impl Harness {
+    /// The explorer as `email` against a fresh sandbox of the given profile, after its start-up
+    /// requests were answered.
+    pub async fn start(email: &str, profile: SandboxProfile, size: (u16, u16)) -> Harness {
+        let args = ConnArgs {
+            email: Some(email.to_string()),
+            sandbox: Some(profile),
+            ..ConnArgs::default()
+        };
+        let connected = connect(&args).await.expect("the sandbox starts");
+        let client = connected.client.clone();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let id = client.identity();
+        let session = SessionInfo {
+            email: id.email,
+            mode: id.mode.to_string(),
+            url: client.base_url().to_string(),
+        };
+        let settings = Settings {
+            search_debounce: Duration::from_millis(1),
+            ..Settings::default()
+        };
+        let mut app = App::new(session, Styles::dark(), settings, Instant::now());
+        app.size = size;
+        let mut h = Harness {
+            app,
+            runner: Runner::new(client, tx),
+            rx,
+            _connected: connected,
+            sent: Vec::new(),
+            effects: Vec::new(),
+            quit: false,
+        };
+        let fx = startup(&mut h.app);
+        h.apply(fx);
+        h.settle().await;
+        h
+    }
+
+    pub async fn analyst(size: (u16, u16)) -> Harness {
+        Harness::start("analyst@example.com", SandboxProfile::E2, size).await
+    }
+
+    /// Runs effects. A debounce fires at once: the test is the clock.
+    fn apply(&mut self, fx: Vec<Effect>) {
+        let mut queue = fx;
+        while !queue.is_empty() {
+            let mut next = Vec::new();
+            for e in queue {
+                self.effects.push(e.clone());
+                match e {
+                    Effect::Debounce { generation, .. } => {
+                        next.extend(update(&mut self.app, Msg::SearchDue(generation)));
+                    }
+                    Effect::Send { ref req, .. } => {
+                        self.sent.push(req.clone());
+                        self.quit |= self.runner.apply(e);
+                    }
+                    other => self.quit |= self.runner.apply(other),
+                }
+            }
+            queue = next;
+        }
+    }
+
+    pub fn send(&mut self, msg: Msg) {
+        let fx = update(&mut self.app, msg);
+        self.apply(fx);
+    }
+
+    pub fn key(&mut self, code: KeyCode) {
+        self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    pub fn ctrl(&mut self, c: char) {
+        self.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )));
+    }
+
+    pub fn keys(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    pub fn click(&mut self, x: u16, y: u16) {
+        self.send(Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        }));
+    }
+
+    pub fn wheel_down(&mut self, x: u16, y: u16) {
+        self.send(Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollDown,
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        }));
+    }
+
+    /// Feeds answers back until nothing is pending.
+    pub async fn settle(&mut self) {
+        while self.app.is_busy() {
+            let msg = tokio::time::timeout(Duration::from_secs(20), self.rx.recv())
+                .await
+                .expect("an answer within 20 s")
+                .expect("the channel stays open");
+            self.send(msg);
+        }
+    }
+
+    pub fn terminal(&self) -> Terminal<TestBackend> {
+        let (w, h) = self.app.size;
+        let mut t = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
+        t.draw(|f| view(&self.app, f)).expect("a frame");
+        t
+    }
+
+    /// The screen as text.
+    pub fn screen(&self) -> String {
+        let t = self.terminal();
+        let buf = t.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            let mut line = String::new();
+            for x in 0..buf.area.width {
+                line.push_str(buf[(x, y)].symbol());
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Searches, opens the first hit and waits for it.
+    pub async fn open(&mut self, term: &str) {
+        self.key(KeyCode::Char('/'));
+        self.keys(term);
+        self.settle().await;
+        self.key(KeyCode::Enter);
+        self.settle().await;
+    }
+
+    /// Moves the inspector's cursor to the row whose text contains `needle`.
+    pub async fn select_inspector_row(&mut self, needle: &str) {
+        for _ in 0..60 {
+            let row = self.app.inspector.selected_row();
+            let cur = self.app.inspector.current.as_ref().expect("something open");
+            if let Some(f) = row.and_then(|r| cur.field(r))
+                && f.name == needle
+            {
+                self.settle().await;
+                return;
+            }
+            if let (
+                Some(mbx::tui::state::InspRow::Related(i)),
+                mbx::tui::state::Inspected::Table(t),
+            ) = (row, cur)
+                && t.related_tables[i].name == needle
+            {
+                self.settle().await;
+                return;
+            }
+            self.key(KeyCode::Down);
+        }
+        panic!("no inspector row {needle}");
+    }
+}
+
+/// Snapshot settings: the top-level `snapshots/` folder, volatile text redacted.
+pub fn insta_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
+    s.add_filter(r"token\s*\d+s", "token Ns");
+    s.add_filter(r"\s*\b\d+(\.\d+)? ?(ms|s)\b", " N ms");
+    s.add_filter(r"\s*\b\d+m\d\ds\b", " N ms");
+    s.add_filter(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]", "*");
+    s
+}
+
+pub const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
+
+/// Snapshots the screen under `name_WxH`.
+pub fn snap(h: &Harness, name: &str) {
+    let (w, ht) = h.app.size;
+    let screen = h.screen();
+    insta_settings().bind(|| {
+        insta::assert_snapshot!(format!("{name}_{w}x{ht}"), screen);
+    });
+}
