@@ -3,7 +3,7 @@
 //! user files (which patch a base theme) and NO_COLOR only differ in how they make a `Palette`
 //! (or, for NO_COLOR, in skipping it).
 
-use crate::grid::GridStyles;
+use crate::grid::{ChartStyles, GridStyles};
 use ratatui::style::{Color, Modifier, Style};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -289,6 +289,7 @@ pub struct Styles {
     pub input: Style,
     pub popup: Style,
     pub grid: GridStyles,
+    pub chart: ChartStyles,
 }
 
 impl Styles {
@@ -338,6 +339,12 @@ impl Styles {
                 popup_border: base.fg(p.border_focused),
                 popup_text: base,
             },
+            chart: ChartStyles {
+                series: base.fg(p.accent),
+                axis: base.fg(p.border),
+                label: base,
+                muted: base.fg(p.muted),
+            },
         }
     }
 
@@ -381,6 +388,12 @@ impl Styles {
                 muted: plain,
                 popup_border: bold,
                 popup_text: plain,
+            },
+            chart: ChartStyles {
+                series: bold,
+                axis: plain,
+                label: plain,
+                muted: plain,
             },
         }
     }
@@ -512,6 +525,10 @@ mod tests {
             s.grid.muted,
             s.grid.popup_border,
             s.grid.popup_text,
+            s.chart.series,
+            s.chart.axis,
+            s.chart.label,
+            s.chart.muted,
         ];
         assert!(all.iter().all(|st| st.fg.is_none() && st.bg.is_none()));
         assert!(s.selected.add_modifier.contains(Modifier::REVERSED));
