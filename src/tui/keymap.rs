@@ -478,6 +478,9 @@ impl Keymap {
                 e.message().trim().to_string(),
             )
         })?;
+        // (binding index, where the file changed it): checked for clashes once all are applied,
+        // so that swapping two keys is fine.
+        let mut changed: Vec<(usize, usize)> = Vec::new();
         for (name, value) in doc.get_ref().iter() {
             let name_at = name.span().start;
             match value.get_ref() {
@@ -499,22 +502,54 @@ impl Keymap {
                         })?;
                     for (action, keys) in table.iter() {
                         let keys = parse_keys(keys).map_err(|(at, m)| fail(at, m))?;
-                        self.rebind(Some(scope), action.get_ref(), &keys)
-                            .map_err(|m| fail(action.span().start, m))?;
+                        let at = action.span().start;
+                        let hit = self
+                            .rebind(Some(scope), action.get_ref(), &keys)
+                            .map_err(|m| fail(at, m))?;
+                        changed.extend(hit.into_iter().map(|i| (i, at)));
                     }
                 }
                 _ => {
                     let keys = parse_keys(value).map_err(|(at, m)| fail(at, m))?;
-                    self.rebind(None, name.get_ref(), &keys)
+                    let hit = self
+                        .rebind(None, name.get_ref(), &keys)
                         .map_err(|m| fail(name_at, m))?;
+                    changed.extend(hit.into_iter().map(|i| (i, name_at)));
                 }
+            }
+        }
+        for (i, at) in changed {
+            let b = &self.bindings[i];
+            let clash = b.keys.iter().find_map(|k| {
+                self.bindings
+                    .iter()
+                    .enumerate()
+                    .find(|(j, o)| *j != i && o.scope == b.scope && o.keys.contains(k))
+                    .map(|(_, o)| (k, o.action))
+            });
+            if let Some((key, other)) = clash {
+                return Err(fail(
+                    at,
+                    format!(
+                        "`{key}` would do both `{}` and `{}` in [{}]; give one of them another key",
+                        b.action.name(),
+                        other.name(),
+                        scope_name(b.scope)
+                    ),
+                ));
             }
         }
         Ok(self)
     }
 
-    /// Gives `keys` to the bindings an override names, or says why it names none.
-    fn rebind(&mut self, scope: Option<Scope>, action: &str, keys: &[Key]) -> Result<(), String> {
+    /// Gives `keys` to the bindings an override names (returning their indices), or says why it
+    /// names none.
+    fn rebind(
+        &mut self,
+        scope: Option<Scope>,
+        action: &str,
+        keys: &[Key],
+    ) -> Result<Vec<usize>, String> {
         let named = |b: &Binding| b.action.name() == action;
         if !self.bindings.iter().any(named) {
             let mut known: Vec<&str> = self.bindings.iter().map(|b| b.action.name()).collect();
@@ -539,10 +574,14 @@ impl Keymap {
                 panes.join(", ")
             ));
         }
-        for b in self.bindings.iter_mut().filter(|b| in_scope(b)) {
-            b.keys = keys.to_vec();
+        let mut hit = Vec::new();
+        for (i, b) in self.bindings.iter_mut().enumerate() {
+            if in_scope(b) {
+                b.keys = keys.to_vec();
+                hit.push(i);
+            }
         }
-        Ok(())
+        Ok(hit)
     }
 
     fn scope_names(&self) -> Vec<String> {
@@ -771,6 +810,20 @@ mod tests {
         assert!(err.contains("line 1") && err.contains("results"), "{err}");
         let err = overlay("run = 5\n").unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("string"), "{err}");
+        let err = overlay("quit = \"x\"\nrun = [\"q\", \"ctrl-c\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2") && err.contains("`Ctrl-c`"), "{err}");
+        assert!(
+            err.contains("`run`") && err.contains("`force_quit`"),
+            "{err}"
+        );
+        // swapping two keys is fine, and a pane may shadow a global key
+        let km = overlay("up = [\"j\"]\ndown = [\"k\"]\n[builder]\nclear = \"r\"\n").unwrap();
+        let j = press(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(km.action(Scope::Catalog, &j), Some(Action::Up));
+        let r = press(KeyCode::Char('r'), KeyModifiers::NONE);
+        assert_eq!(km.action(Scope::Builder, &r), Some(Action::Clear));
         let err = overlay("run = [\n").unwrap_err().to_string();
         assert!(err.contains("/cfg/keys.toml"), "{err}");
     }
