@@ -156,6 +156,7 @@ pub async fn check(conn: &ConnArgs, say: &mut dyn FnMut(&str)) -> u8 {
         Err(e) => return fail(say, "settings", &e, e.exit_code()),
     };
     say(&profile_line(&settings, conn, loaded.as_ref()));
+    say(&settings_line(&settings));
     let creds = match connect::credentials(&settings) {
         Ok(c) => c,
         Err(e) => return fail(say, secret_step(&settings), &e, e.exit_code()),
@@ -233,6 +234,30 @@ fn profile_line(s: &Settings, conn: &ConnArgs, loaded: Option<&LoadedConfig>) ->
         }
         None => "– profile: none".to_string(),
     }
+}
+
+/// What will be used, merged from flags, environment and profile (never a secret).
+fn settings_line(s: &Settings) -> String {
+    let server = s.url.as_deref().unwrap_or("the built-in sandbox");
+    let email = s.email.as_deref().unwrap_or(connect::DEFAULT_SANDBOX_EMAIL);
+    let auth = match s.auth {
+        AuthMode::Jwt => "jwt",
+        AuthMode::Session => "session",
+        AuthMode::ApiKey => "api-key",
+    };
+    let mut line = format!(
+        "  using {server} as {email}, {auth} auth, email claim `{}`, renewal {} s, timeout {} s",
+        s.email_claim,
+        s.renewal_age.as_secs(),
+        s.timeout.as_secs()
+    );
+    if !s.groups.is_empty() {
+        let _ = write!(line, ", groups {}", s.groups.join(","));
+    }
+    if let Some(theme) = &s.theme {
+        let _ = write!(line, ", theme {theme}");
+    }
+    line
 }
 
 fn secret_step(s: &Settings) -> &'static str {

@@ -64,14 +64,18 @@ async fn config_check_walks_every_step_for_each_profile() {
         "{out}"
     );
     assert!(
-        lines[2].starts_with("✓ secret: from command") && lines[2].contains("not shown"),
+        lines[2].contains("as analyst@example.com, jwt auth") && lines[2].contains("timeout 10 s"),
         "{out}"
     );
     assert!(
-        lines[3].contains("as analyst@example.com (jwt): API e3"),
+        lines[3].starts_with("✓ secret: from command") && lines[3].contains("not shown"),
         "{out}"
     );
-    assert_eq!(lines[4], "all checks passed");
+    assert!(
+        lines[4].contains("as analyst@example.com (jwt): API e3"),
+        "{out}"
+    );
+    assert_eq!(lines[5], "all checks passed");
 
     let o = mbx_async(home.path(), &["config", "check", "--profile", "admin"], &[]).await;
     let (out, err) = text(&o);
