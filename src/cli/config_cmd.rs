@@ -2,16 +2,17 @@
 //! read before it connects, and what it found.
 
 use super::connect::{self, ConnectError, Credentials};
-use super::{AuthMode, ConfigAction, ConnArgs};
+use super::{AuthMode, ConfigAction, ConnArgs, UiArgs};
 use crate::config::{self, ConfigError, LoadedConfig, Settings};
 use crate::tui::keymap::{Keymap, keys_path};
+use crate::tui::theme;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
 /// Runs `mbx config …`; `outer` holds the flags given before the subcommand.
-pub fn run(action: ConfigAction, outer: &ConnArgs) -> ExitCode {
+pub fn run(action: ConfigAction, outer: &ConnArgs, ui: &UiArgs) -> ExitCode {
     match action {
         ConfigAction::Path => print(&path_report(outer)),
         ConfigAction::Check { conn } => {
@@ -27,7 +28,7 @@ pub fn run(action: ConfigAction, outer: &ConnArgs) -> ExitCode {
                 }
             };
             let mut out = std::io::stdout();
-            let code = rt.block_on(check(&conn, &mut |line: &str| {
+            let code = rt.block_on(check(&conn, ui, &mut |line: &str| {
                 // A reader that went away (`| head`) does not change the verdict.
                 let _ = writeln!(out, "{line}");
             }));
@@ -131,7 +132,7 @@ fn keymap_scope(scope: crate::tui::keymap::Scope) -> String {
 
 /// Walks the steps a connection takes, reporting each; returns the exit code (0 only if every
 /// step passed). The secret is never printed, only where it came from.
-pub async fn check(conn: &ConnArgs, say: &mut dyn FnMut(&str)) -> u8 {
+pub async fn check(conn: &ConnArgs, ui: &UiArgs, say: &mut dyn FnMut(&str)) -> u8 {
     let fail = |say: &mut dyn FnMut(&str), step: &str, e: &dyn std::fmt::Display, code: u8| {
         let e = e.to_string();
         // A config file error already starts with "config file …".
@@ -157,6 +158,24 @@ pub async fn check(conn: &ConnArgs, say: &mut dyn FnMut(&str)) -> u8 {
     };
     say(&profile_line(&settings, conn, loaded.as_ref()));
     say(&settings_line(&settings));
+    let theme_spec = ui.theme.as_deref().or(settings.theme.as_deref());
+    match theme::Palette::load(theme_spec) {
+        Ok(_) => say(&format!(
+            "✓ theme: {} loads{}",
+            theme_spec.unwrap_or("dark"),
+            if theme::no_color_requested() {
+                " (NO_COLOR is set: no colours will be drawn)"
+            } else {
+                ""
+            }
+        )),
+        Err(e) => return fail(say, "theme", &e, 2),
+    }
+    match (Keymap::load_user(), keys_path()) {
+        (Ok(_), Some(p)) if p.is_file() => say(&format!("✓ keys file: {} applies", p.display())),
+        (Ok(_), _) => say("– keys file: none (default keys)"),
+        (Err(e), _) => return fail(say, "keys file", &e, 2),
+    }
     let creds = match connect::credentials(&settings) {
         Ok(c) => c,
         Err(e) => return fail(say, secret_step(&settings), &e, e.exit_code()),

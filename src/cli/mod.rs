@@ -401,7 +401,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Man) => print_man_page(),
-        Some(Command::Config { action }) => config_cmd::run(action, &cli.conn),
+        Some(Command::Config { action }) => config_cmd::run(action, &cli.conn, &cli.ui),
         Some(Command::Keys) => config_cmd::keys(),
         Some(command) => headless::run(command, &cli.conn, &cli.ui),
         None => crate::tui::run(&cli.conn, &cli.ui),

@@ -67,15 +67,17 @@ async fn config_check_walks_every_step_for_each_profile() {
         lines[2].contains("as analyst@example.com, jwt auth") && lines[2].contains("timeout 10 s"),
         "{out}"
     );
+    assert_eq!(lines[3], "✓ theme: dark loads");
+    assert_eq!(lines[4], "– keys file: none (default keys)");
     assert!(
-        lines[3].starts_with("✓ secret: from command") && lines[3].contains("not shown"),
+        lines[5].starts_with("✓ secret: from command") && lines[5].contains("not shown"),
         "{out}"
     );
     assert!(
-        lines[4].contains("as analyst@example.com (jwt): API e3"),
+        lines[6].contains("as analyst@example.com (jwt): API e3"),
         "{out}"
     );
-    assert_eq!(lines[5], "all checks passed");
+    assert_eq!(lines[7], "all checks passed");
 
     let o = mbx_async(home.path(), &["config", "check", "--profile", "admin"], &[]).await;
     let (out, err) = text(&o);
@@ -141,6 +143,27 @@ secret_command = "echo 'pass: no such entry' >&2; exit 1"
         "{out}"
     );
     assert!(!out.contains("server"), "{out}");
+
+    let o = mbx_async(
+        home.path(),
+        &["config", "check", "--profile", "wrong", "--theme", "nrod"],
+        &[],
+    )
+    .await;
+    let (out, _) = text(&o);
+    assert_eq!(code(&o), 2, "{out}");
+    assert!(
+        out.contains("✗ theme `nrod` is neither") && !out.contains("secret"),
+        "{out}"
+    );
+    write_config(home.path(), "keys.toml", "qiut = \"q\"\n");
+    let o = mbx_async(home.path(), &["config", "check", "--profile", "wrong"], &[]).await;
+    let (out, _) = text(&o);
+    assert_eq!(code(&o), 2, "{out}");
+    assert!(
+        out.contains("✗ keys file") && out.contains("line 1") && out.contains("`qiut`"),
+        "{out}"
+    );
 
     let o = mbx_async(home.path(), &["config", "check", "--profile", "prod"], &[]).await;
     let (out, _) = text(&o);
