@@ -20,6 +20,24 @@ fn outcome<T>(r: Result<T, ApiError>) -> Outcome<T> {
     })
 }
 
+/// Answers that say nothing about permissions — the server is unreachable, or neither user is
+/// accepted at all (a wrong secret) — mean there is nothing to compare.
+fn comparable<T, U>(a: &Result<T, ApiError>, b: &Result<U, ApiError>) -> Result<(), Failure> {
+    let (ea, eb) = (a.as_ref().err(), b.as_ref().err());
+    for e in [ea, eb].into_iter().flatten() {
+        if e.is_transport() {
+            return Err(Failure::from(e.clone()));
+        }
+    }
+    if let (Some(x), Some(_)) = (ea, eb)
+        && x.status() == Some(401)
+        && eb.and_then(ApiError::status) == Some(401)
+    {
+        return Err(Failure::from(x.clone()));
+    }
+    Ok(())
+}
+
 /// Resolves a name as the first user, else as the second (one of them may not see it).
 async fn resolve(a: &Client, b: &Client, text: &str, kind: ItemKind) -> Result<i64, Failure> {
     match resolve_id(a, text, kind.clone()).await {
@@ -88,12 +106,14 @@ impl Job {
                     ..SearchRequest::default()
                 };
                 let (ra, rb) = tokio::join!(a.search(&req), b.search(&req));
+                comparable(&ra, &rb)?;
                 compare::search(&ua, &ub, &outcome(ra), &outcome(rb))
             }
             Job::Table(text) => {
                 let id = resolve(a, b, &text, ItemKind::Table).await?;
                 let opts = TableOptions::default();
                 let (ra, rb) = tokio::join!(a.table(id, opts), b.table(id, opts));
+                comparable(&ra, &rb)?;
                 compare::table(&ua, &ub, &text, &outcome(ra), &outcome(rb))
             }
             Job::Query(spec) => {
@@ -102,6 +122,7 @@ impl Job {
                     Err(first) => build_query(b, &spec).await.map_err(|_| first)?,
                 };
                 let (ra, rb) = tokio::join!(a.run_query(&q), b.run_query(&q));
+                comparable(&ra, &rb)?;
                 let rows = |r: Result<crate::api::types::QueryResult, ApiError>| {
                     outcome(r.map(|r| r.result))
                 };
