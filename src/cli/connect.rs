@@ -2,7 +2,7 @@
 //! connected `Client`: with a URL, the given server and secret; without one, an in-process
 //! sandbox on a free loopback port, acting as the demo analyst.
 
-use super::{ApiChoice, AuthMode, ConnArgs, SandboxProfile};
+use super::{ApiChoice, AuthMode, ConnArgs, OutputFormat, SandboxProfile};
 use crate::api::types::ApiEra;
 use crate::api::{
     ApiError, AuthConfig, Client, ClientConfig, DEFAULT_MAX_BODY_BYTES, JwtConfig, Secret,
@@ -81,6 +81,12 @@ pub fn settings(conn: &ConnArgs) -> Result<Settings, ConnectError> {
         flags.secret = None;
     }
     Ok(config::resolve(&flags, loaded.as_ref(), env_secret)?)
+}
+
+/// The chosen profile's default output format for the headless commands. `None` also when the
+/// config cannot be read: connecting reports that error right after.
+pub fn profile_format(conn: &ConnArgs) -> Option<OutputFormat> {
+    settings(conn).ok().and_then(|s| s.format)
 }
 
 /// The profiles the config file names (empty without a file), for a profile switcher.

@@ -130,13 +130,16 @@ async fn dispatch(command: Command, outer: &ConnArgs) -> Result<(), Failure> {
         Command::Man => return Err(Failure::other("man is not available yet")),
     };
     let conn = common.conn.or(outer);
-    let format = common.format.unwrap_or_else(|| {
-        if std::io::stdout().is_terminal() {
-            OutputFormat::Table
-        } else {
-            OutputFormat::Json
-        }
-    });
+    let format = common
+        .format
+        .or_else(|| super::connect::profile_format(&conn))
+        .unwrap_or_else(|| {
+            if std::io::stdout().is_terminal() {
+                OutputFormat::Table
+            } else {
+                OutputFormat::Json
+            }
+        });
     // Parse what can be checked offline before starting a sandbox or touching the network.
     if let Job::Query(spec, _) = &job {
         check_spec(spec)?;

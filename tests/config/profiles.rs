@@ -217,6 +217,23 @@ async fn flags_win_over_env_and_env_over_the_file() {
 }
 
 #[test]
+fn a_profile_sets_the_default_output_format_of_headless_commands() {
+    let home = tempfile::tempdir().unwrap();
+    write_config(
+        home.path(),
+        "config.toml",
+        "default_profile = \"p\"\n[profiles.p]\nformat = \"csv\"\n",
+    );
+    // not a terminal: JSON would be the default; the profile says CSV; a flag still wins
+    let o = mbx(home.path(), &["ping"], &[]);
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{err}");
+    assert!(out.starts_with("url,user,auth,era"), "{out}");
+    let (out, _) = text(&mbx(home.path(), &["ping", "--format", "json"], &[]));
+    assert!(out.trim_start().starts_with('{'), "{out}");
+}
+
+#[test]
 fn a_bad_config_file_is_a_clear_error_before_anything_connects() {
     let home = tempfile::tempdir().unwrap();
     write_config(

@@ -57,13 +57,17 @@ pub async fn run(args: CompareArgs, outer: &ConnArgs) -> Result<bool, Failure> {
         }
     };
     let conn = inner.conn.or(&args.common.conn.clone().or(outer));
-    let format = inner.format.or(args.common.format).unwrap_or_else(|| {
-        if std::io::stdout().is_terminal() {
-            OutputFormat::Table
-        } else {
-            OutputFormat::Json
-        }
-    });
+    let format = inner
+        .format
+        .or(args.common.format)
+        .or_else(|| crate::cli::connect::profile_format(&conn))
+        .unwrap_or_else(|| {
+            if std::io::stdout().is_terminal() {
+                OutputFormat::Table
+            } else {
+                OutputFormat::Json
+            }
+        });
     let Connected { client: a, sandbox } = connect(&conn).await.map_err(|e| Failure {
         code: e.exit_code(),
         message: e.to_string(),
