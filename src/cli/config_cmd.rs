@@ -4,7 +4,7 @@
 use super::connect::{self, ConnectError, Credentials};
 use super::{AuthMode, ConfigAction, ConnArgs, UiArgs};
 use crate::config::{self, ConfigError, LoadedConfig, Settings};
-use crate::tui::keymap::{Keymap, keys_path};
+use crate::tui::keymap::{Keymap, keys_path, scope_name};
 use crate::tui::theme;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -109,7 +109,7 @@ fn keys_report(km: &Keymap, path: Option<&Path>) -> String {
         }
     }
     for scope in scopes {
-        let _ = writeln!(out, "\n{} [{}]", scope.title(), keymap_scope(scope));
+        let _ = writeln!(out, "\n{} [{}]", scope.title(), scope_name(scope));
         for b in km.bindings.iter().filter(|b| b.scope == scope) {
             let keys = if b.keys.is_empty() {
                 "(unbound)".to_string()
@@ -124,10 +124,6 @@ fn keys_report(km: &Keymap, path: Option<&Path>) -> String {
         }
     }
     out
-}
-
-fn keymap_scope(scope: crate::tui::keymap::Scope) -> String {
-    crate::tui::keymap::scope_name(scope)
 }
 
 /// Walks the steps a connection takes, reporting each; returns the exit code (0 only if every

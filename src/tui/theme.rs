@@ -156,6 +156,24 @@ impl Palette {
         Palette::from_toml(DARK).unwrap_or_else(|_| Palette::dark_fallback())
     }
 
+    fn dark_fallback() -> Palette {
+        Palette {
+            fg: Color::Reset,
+            bg: Color::Reset,
+            muted: Color::DarkGray,
+            accent: Color::Blue,
+            border: Color::DarkGray,
+            border_focused: Color::Blue,
+            selection: Color::DarkGray,
+            error: Color::Red,
+            warning: Color::Yellow,
+            success: Color::Green,
+            number: Color::Cyan,
+            null: Color::DarkGray,
+            header: Color::Magenta,
+        }
+    }
+
     fn slot(&mut self, key: &str) -> Option<&mut Color> {
         Some(match key {
             "fg" => &mut self.fg,
@@ -243,26 +261,6 @@ fn parse(path: &Path, text: &str, default_base: Option<Palette>) -> Result<Palet
         return Err(fail(text.len(), format!("missing key `{missing}`")));
     }
     Ok(palette)
-}
-
-impl Palette {
-    fn dark_fallback() -> Palette {
-        Palette {
-            fg: Color::Reset,
-            bg: Color::Reset,
-            muted: Color::DarkGray,
-            accent: Color::Blue,
-            border: Color::DarkGray,
-            border_focused: Color::Blue,
-            selection: Color::DarkGray,
-            error: Color::Red,
-            warning: Color::Yellow,
-            success: Color::Green,
-            number: Color::Cyan,
-            null: Color::DarkGray,
-            header: Color::Magenta,
-        }
-    }
 }
 
 /// Every style the views use; views never name a colour.
