@@ -143,7 +143,7 @@ pub async fn connect(conn: &ConnArgs) -> Result<Connected, ConnectError> {
             let profile = match conn.sandbox.unwrap_or_default() {
                 SandboxProfile::E2 => Profile::E2,
                 SandboxProfile::E3 => Profile::E3,
-                SandboxProfile::Latest => return Err(ConnectError::SandboxProfile("latest")),
+                SandboxProfile::Latest => Profile::Latest,
             };
             let secret = secret.unwrap_or_else(|| Secret::new(sandbox::DEMO_SECRET));
             let email = conn
