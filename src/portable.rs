@@ -8,8 +8,8 @@
 //! already read (their `portable_fk`s and entity ids).
 
 use crate::query::{
-    AggFunction, Aggregation, FieldId, FieldRef, FieldType, Filter, FilterOp, QueryRequest,
-    Source, TemporalUnit,
+    AggFunction, Aggregation, FieldId, FieldRef, FieldType, Filter, FilterOp, QueryRequest, Source,
+    TemporalUnit,
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -73,7 +73,10 @@ impl NameBook {
                 self.add_fields(related.get("fields"));
             }
         }
-        for (key, into) in [("segments", &mut self.segments), ("measures", &mut self.measures)] {
+        for (key, into) in [
+            ("segments", &mut self.segments),
+            ("measures", &mut self.measures),
+        ] {
             for item in out.get(key).and_then(Value::as_array).into_iter().flatten() {
                 let eid = item
                     .get("portable-entity-id")
@@ -436,12 +439,21 @@ mod tests {
             "measures": [{"id": 3, "portable-entity-id": "MeAsUrEeNtItYiD123456"}]});
         let mut book = NameBook::default();
         book.add_table(&table);
-        assert_eq!(book.table, vec![json!("Sample Database"), json!("PUBLIC"), json!("ORDERS")]);
+        assert_eq!(
+            book.table,
+            vec![json!("Sample Database"), json!("PUBLIC"), json!("ORDERS")]
+        );
         assert_eq!(book.fields.get(&FieldId::Int(2)).map(|f| f.1), Some(true));
         assert_eq!(book.fields.get(&FieldId::Int(9)).map(|f| f.1), Some(false));
         assert!(!book.fields.contains_key(&FieldId::Int(5)));
-        assert_eq!(book.segments.get(&7).map(String::as_str), Some("SeGmEnTeNtItYiD123456"));
-        assert_eq!(book.measures.get(&3).map(String::as_str), Some("MeAsUrEeNtItYiD123456"));
+        assert_eq!(
+            book.segments.get(&7).map(String::as_str),
+            Some("SeGmEnTeNtItYiD123456")
+        );
+        assert_eq!(
+            book.measures.get(&3).map(String::as_str),
+            Some("MeAsUrEeNtItYiD123456")
+        );
 
         let metric = json!({"id": 10, "portable_entity_id": "AbCdEfGhIjKlMnOpQrStU",
             "base_table_portable_fk": ["Sample Database", "PUBLIC", "ORDERS"],
@@ -450,7 +462,10 @@ mod tests {
         let mut book = NameBook::default();
         book.add_metric(&metric);
         let p = to_portable(&QueryRequest::metric(10), &book).unwrap();
-        assert_eq!(p["stages"][0]["aggregation"], json!([["metric", {}, "AbCdEfGhIjKlMnOpQrStU"]]));
+        assert_eq!(
+            p["stages"][0]["aggregation"],
+            json!([["metric", {}, "AbCdEfGhIjKlMnOpQrStU"]])
+        );
         assert_eq!(p["stages"][0]["source-table"][2], json!("ORDERS"));
         assert_eq!(
             to_portable(&QueryRequest::metric(10), &NameBook::default()),

@@ -258,7 +258,10 @@ pub fn metric_details(out: &Value, o: MetricOptions) -> Result<MetricDetails, Ap
         name,
         description: text(out, "description"),
         default_time_dimension_field_id: default_time.filter(|_| o.with_default_temporal_breakout),
-        verified: out.get("verified").and_then(Value::as_bool).unwrap_or(false),
+        verified: out
+            .get("verified")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         queryable_dimensions: dims,
         segments: if o.with_segments {
             named_items(out.get("segments"))
@@ -336,12 +339,7 @@ pub async fn field_values(
         ),
     };
     let what = format!("field {field} of {owner}");
-    let out = read(
-        c,
-        uri,
-        Ctx::new(format!("read the values of {what}"), what),
-    )
-    .await?;
+    let out = read(c, uri, Ctx::new(format!("read the values of {what}"), what)).await?;
     let mut values = super::v1::decode_field_values(&out);
     if let Some(limit) = limit {
         values.values.truncate(limit as usize);
@@ -418,10 +416,7 @@ mod tests {
             t.metrics[0].default_time_dimension_field_id,
             Some(FieldId::Int(305))
         );
-        assert_eq!(
-            t.measures[0].display_name.as_deref(),
-            Some("Total revenue")
-        );
+        assert_eq!(t.measures[0].display_name.as_deref(), Some("Total revenue"));
         assert_eq!(t.segments[0].description.as_deref(), Some("over 100"));
 
         let bare = TableOptions {
@@ -483,7 +478,10 @@ mod tests {
     fn per_uri_errors_become_typed_errors() {
         let ctx = Ctx::new("read table 4", "table 4");
         let forbidden = uri_error("You don't have permissions to do that.", &ctx, "s@x");
-        assert!(matches!(forbidden, ApiError::Forbidden { .. }), "{forbidden}");
+        assert!(
+            matches!(forbidden, ApiError::Forbidden { .. }),
+            "{forbidden}"
+        );
         assert_eq!(
             forbidden.to_string(),
             "s@x may not read table 4 (403): You don't have permissions to do that."

@@ -102,8 +102,7 @@ pub fn error_of(raw: &Raw, ctx: &Ctx, user: &str) -> ApiError {
         let code = m.get("error").and_then(Value::as_str);
         let message = m.get("message").and_then(Value::as_str);
         // Auth (401) and scope (403) bodies keep their v1 meaning.
-        if let (Some(code), Some(message), false) =
-            (code, message, matches!(raw.status, 401 | 403))
+        if let (Some(code), Some(message), false) = (code, message, matches!(raw.status, 401 | 403))
         {
             let message = format!("{} ({code})", one_line(message, 300));
             return match raw.status {
@@ -360,7 +359,11 @@ mod tests {
     #[test]
     fn teaching_errors_are_their_text() {
         let e = error_of(
-            &raw(400, "text/plain", "Provide exactly one of `query`, `query_handle`."),
+            &raw(
+                400,
+                "text/plain",
+                "Provide exactly one of `query`, `query_handle`.",
+            ),
             &ctx(),
             "a@x",
         );
@@ -391,7 +394,8 @@ mod tests {
             e.to_string(),
             "the query failed: Syntax error near FROM (invalid-query)"
         );
-        let top = r#"{"status":"failed","error":"Syntax error near FROM","error_type":"invalid-query"}"#;
+        let top =
+            r#"{"status":"failed","error":"Syntax error near FROM","error_type":"invalid-query"}"#;
         assert_eq!(
             error_of(&raw(400, "application/json", top), &ctx(), "a@x"),
             e
