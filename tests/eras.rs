@@ -7,5 +7,7 @@ mod answers;
 mod common;
 #[path = "eras/headless.rs"]
 mod headless;
+#[path = "eras/hostile.rs"]
+mod hostile;
 #[path = "eras/paging.rs"]
 mod paging;
