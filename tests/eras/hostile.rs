@@ -10,7 +10,11 @@ use mbx::api::ApiError;
 use mbx::api::types::*;
 use mbx::query::{FieldId, QueryRequest};
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::net::TcpListener;
+
+/// How often the fake server was asked for table 1's fields.
+static TABLE_READS: AtomicUsize = AtomicUsize::new(0);
 
 async fn serve(app: Router) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -43,6 +47,7 @@ async fn read_resource(axum::Json(body): axum::Json<Value>) -> Response {
         .iter()
         .map(|uri| match uri.as_str() {
             "metabase://table/1/fields" | "metabase://table/1" => {
+                TABLE_READS.fetch_add(1, Ordering::SeqCst);
                 json!({"uri": uri, "content": {"structured-output": table_one()}})
             }
             "metabase://table/2/fields" => {
@@ -126,6 +131,10 @@ async fn each_error_of_the_new_surface_reads_as_one_typed_line() {
          columns. (unknown-field)"
     );
     assert_eq!(e.exit_code(), 5);
+    // Names that no longer resolve are read afresh on the next attempt, not reused.
+    let reads = TABLE_READS.load(Ordering::SeqCst);
+    assert!(c.run_query(&QueryRequest::table(1)).await.is_err());
+    assert_eq!(TABLE_READS.load(Ordering::SeqCst), reads + 1);
 
     // A per-URI permission error inside a 200.
     let e = c

@@ -32,6 +32,12 @@ impl Books {
         self.0.lock().ok().and_then(|m| m.get(&source).cloned())
     }
 
+    fn forget(&self, source: Source) {
+        if let Ok(mut m) = self.0.lock() {
+            m.remove(&source);
+        }
+    }
+
     fn put(&self, source: Source, book: Arc<NameBook>) {
         if let Ok(mut m) = self.0.lock() {
             m.insert(source, book);
@@ -79,6 +85,23 @@ async fn book(c: &Client, source: Source) -> Result<Arc<NameBook>, ApiError> {
     c.books().put(source, book.clone());
     Ok(book)
 }
+
+/// Drops `source`'s names when the server says they no longer resolve (a renamed column or
+/// table), so the next attempt reads them afresh.
+fn forget_if_stale(c: &Client, source: Source, e: &ApiError) {
+    if let ApiError::BadRequest { message, .. } = e
+        && STALE_CODES.iter().any(|code| message.ends_with(code))
+    {
+        c.books().forget(source);
+    }
+}
+
+const STALE_CODES: [&str; 4] = [
+    "(unknown-table)",
+    "(unknown-field)",
+    "(unknown-database)",
+    "(unknown-card)",
+];
 
 /// `q` as the external (portable) MBQL 5 object.
 async fn portable(c: &Client, q: &QueryRequest) -> Result<Value, ApiError> {
@@ -199,7 +222,8 @@ pub async fn construct_query(c: &Client, q: &QueryRequest) -> Result<String, Api
             Ctx::query(format!("query {what}"), what),
         ),
     )
-    .await?;
+    .await
+    .inspect_err(|e| forget_if_stale(c, q.source, e))?;
     let r: Constructed = raw.json(&url)?;
     Ok(r.query)
 }
@@ -223,7 +247,7 @@ pub async fn run_query(
     handles: bool,
 ) -> Result<QueryResult, ApiError> {
     let query = portable(c, q).await?;
-    if handles {
+    let answer = if handles {
         execute_query(
             c,
             json!({ "query": query, "row_limit": HANDLE_ROWS }),
@@ -233,7 +257,8 @@ pub async fn run_query(
         .await
     } else {
         query_page(c, json!({ "query": query }), "run the query").await
-    }
+    };
+    answer.inspect_err(|e| forget_if_stale(c, q.source, e))
 }
 
 pub async fn next_page(c: &Client, cursor: &PageCursor) -> Result<QueryResult, ApiError> {
@@ -246,15 +271,13 @@ pub async fn next_page(c: &Client, cursor: &PageCursor) -> Result<QueryResult, A
             )
             .await
         }
-        PageCursor::Handle { handle, offset } => {
-            execute_query(
-                c,
-                json!({ "query_handle": handle, "row_limit": HANDLE_ROWS, "offset": offset }),
-                *offset,
-                "fetch the next page",
-            )
-            .await
-        }
+        PageCursor::Handle { handle, offset } => execute_query(
+            c,
+            json!({ "query_handle": handle, "row_limit": page_size_at(*offset), "offset": offset }),
+            *offset,
+            "fetch the next page",
+        )
+        .await,
     }
 }
 
@@ -264,6 +287,18 @@ async fn query_page(c: &Client, body: Value, action: &str) -> Result<QueryResult
         Req::post("/v2/query", body, Ctx::query(action, "the query")),
     )
     .await
+}
+
+/// The `row_limit` to read on from `offset`. The server wants the offset to be a multiple of
+/// the page size, and it may cut a page over its response budget to a whole fraction of the
+/// size asked (or to the instance's row cap): the largest size that divides both the offset
+/// and the usual page stays on that grid however the earlier pages were cut.
+pub fn page_size_at(offset: u64) -> u64 {
+    let (mut a, mut b) = (HANDLE_ROWS, offset);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 /// `/v2/execute-query`'s 200 answer.
@@ -406,6 +441,21 @@ mod tests {
             error_of(&raw(401, "application/json", auth), &ctx(), "a@x"),
             ApiError::Auth { .. }
         ));
+    }
+
+    #[test]
+    fn pages_after_a_cut_stay_on_the_offset_grid() {
+        assert_eq!(page_size_at(0), 200);
+        assert_eq!(page_size_at(400), 200);
+        // A 100-row page cut for the budget: read on in hundreds.
+        assert_eq!(page_size_at(300), 100);
+        assert_eq!(page_size_at(250), 50);
+        // An instance cap of 4 rows a page.
+        assert_eq!(page_size_at(4), 4);
+        for offset in [0, 4, 50, 250, 300, 1234] {
+            let size = page_size_at(offset);
+            assert!(size > 0 && offset % size == 0, "{offset}");
+        }
     }
 
     #[test]
