@@ -23,6 +23,11 @@ struct Answers {
     dimensions: Vec<String>,
     preview: (Vec<String>, usize),
     by_month: Vec<String>,
+    revenue_by_quarter: Vec<String>,
+    /// Net Sales of Large Orders: a measure and a segment, named by entity id on latest.
+    net_sales_of_large_orders: Vec<String>,
+    /// Grouped by a related table's column (an implicit join).
+    by_category: Vec<String>,
 }
 
 fn field_id(t: &TableDetails, name: &str) -> FieldId {
@@ -92,6 +97,52 @@ async fn ask(c: &Client) -> Answers {
         .map(|d| d.name.clone())
         .collect();
     dimensions.sort();
+    let mut mq = QueryRequest::metric(revenue);
+    mq.group_by.push(GroupBy {
+        field_id: m
+            .default_time_dimension_field_id
+            .clone()
+            .expect("Revenue has a time dimension"),
+        field_granularity: Some(TemporalUnit::Quarter),
+    });
+    let revenue_by_quarter = rows(&c.run_query(&mq).await.expect("metric query").result);
+    let named = |items: &[NamedItem], name: &str| {
+        items
+            .iter()
+            .find(|i| i.name == name)
+            .unwrap_or_else(|| panic!("no {name} in {items:?}"))
+            .id
+    };
+    let mut sq = QueryRequest::table(orders);
+    sq.filters.push(Filter::Segment {
+        segment_id: named(&t.segments, "Large Orders"),
+    });
+    sq.aggregations.push(Aggregation::Measure {
+        measure_id: named(&t.measures, "Net Sales"),
+        sort_order: None,
+    });
+    let net_sales_of_large_orders =
+        rows(&c.run_query(&sq).await.expect("segment and measure").result);
+    let category = t
+        .related_tables
+        .iter()
+        .flat_map(|r| r.fields.iter())
+        .find(|f| f.name == "CATEGORY")
+        .expect("PRODUCTS.CATEGORY through PRODUCT_ID")
+        .field_id
+        .clone();
+    let mut jq = QueryRequest::table(orders);
+    jq.aggregations.push(Aggregation::Function {
+        function: AggFunction::Count,
+        field_id: None,
+        bucket: None,
+        sort_order: None,
+    });
+    jq.group_by.push(GroupBy {
+        field_id: category,
+        field_granularity: None,
+    });
+    let by_category = rows(&c.run_query(&jq).await.expect("implicit join").result);
 
     let mut q = QueryRequest::table(orders);
     q.limit = Some(5);
@@ -131,6 +182,9 @@ async fn ask(c: &Client) -> Answers {
         dimensions,
         preview,
         by_month: rows(&r.result),
+        revenue_by_quarter,
+        net_sales_of_large_orders,
+        by_category,
     }
 }
 
@@ -151,6 +205,9 @@ async fn every_profile_answers_the_explorer_alike() {
         assert!(a.search.iter().any(|(_, n)| n == "ORDERS"), "{a:?}");
         assert_eq!(a.preview.1, 5);
         assert!(a.by_month.len() > 12, "{:?}", a.by_month);
+        assert!(a.revenue_by_quarter.len() > 4, "{:?}", a.revenue_by_quarter);
+        assert_eq!(a.net_sales_of_large_orders.len(), 1);
+        assert_eq!(a.by_category.len(), 4, "{:?}", a.by_category);
         seen.push((profile, a));
         sb.shutdown().await;
     }
@@ -164,6 +221,9 @@ async fn every_profile_answers_the_explorer_alike() {
         dimensions: a.dimensions.clone(),
         preview: a.preview.clone(),
         by_month: a.by_month.clone(),
+        revenue_by_quarter: a.revenue_by_quarter.clone(),
+        net_sales_of_large_orders: a.net_sales_of_large_orders.clone(),
+        by_category: a.by_category.clone(),
     };
     let [(_, e2), (_, e3), (_, latest)] = &seen[..] else {
         panic!("three profiles");
@@ -278,5 +338,30 @@ async fn the_latest_surface_errors_read_clearly() {
     assert!(e.status().is_some_and(|s| s >= 400), "{e}");
     let e = c.databases().await.expect("listed");
     assert!(e.iter().any(|d| d.name == "Sample Database"), "{e:?}");
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_are_read_once_per_source_and_shared_with_siblings() {
+    let sb = start(Profile::Latest).await;
+    let c = client(&sb.url(), "analyst@example.com", None);
+    let orders = find(&c, ItemKind::Table, "ORDERS").await;
+    let mut q = QueryRequest::table(orders);
+    q.limit = Some(3);
+    c.run_query(&q).await.expect("first");
+    c.run_query(&q).await.expect("second");
+    c.as_user("admin@example.com", &[])
+        .run_query(&q)
+        .await
+        .expect("sibling");
+    let uri = format!("metabase://table/{orders}/fields");
+    let reads = c
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.path.ends_with("/v1/read-resource"))
+        .filter(|e| e.request_body.as_deref().is_some_and(|b| b.contains(&uri)))
+        .count();
+    assert_eq!(reads, 1);
     sb.shutdown().await;
 }
