@@ -365,3 +365,38 @@ async fn names_are_read_once_per_source_and_shared_with_siblings() {
     assert_eq!(reads, 1);
     sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_with_field_values_attach_them_alike() {
+    let mut seen = Vec::new();
+    for profile in [Profile::E3, Profile::Latest] {
+        let sb = start(profile).await;
+        let c = client(&sb.url(), "analyst@example.com", None);
+        let products = find(&c, ItemKind::Table, "PRODUCTS").await;
+        let t = c
+            .table(
+                products,
+                TableOptions {
+                    with_field_values: true,
+                    ..TableOptions::default()
+                },
+            )
+            .await
+            .expect("PRODUCTS with values");
+        let with_values: Vec<(String, Vec<serde_json::Value>)> = t
+            .fields
+            .iter()
+            .filter_map(|f| {
+                let v = f.field_values.as_ref()?;
+                Some((f.name.clone(), v.iter().take(5).cloned().collect()))
+            })
+            .collect();
+        assert!(
+            with_values.iter().any(|(n, _)| n == "CATEGORY"),
+            "{profile:?}: {with_values:?}"
+        );
+        seen.push(with_values);
+        sb.shutdown().await;
+    }
+    assert_eq!(seen[0], seen[1]);
+}

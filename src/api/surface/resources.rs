@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 /// Lists come 25 to a page; no real catalog needs more pages than this, and the bound keeps a
 /// server that always claims one more page from holding the client forever.
 const MAX_PAGES: u64 = 400;
+/// A read-resource call takes at most five URIs.
+const MAX_URIS: usize = 5;
 
 /// One URI's answer: its `structured-output`, or the error text the server put in its place.
 pub type Resource = Result<Value, String>;
@@ -312,7 +314,40 @@ pub async fn table(c: &Client, id: i64, o: TableOptions) -> Result<TableDetails,
         Ctx::new(format!("read {what}"), what),
     )
     .await?;
-    table_details(&out, o)
+    let mut details = table_details(&out, o)?;
+    if o.with_field_values && o.with_fields {
+        attach_values(c, &mut details).await?;
+    }
+    Ok(details)
+}
+
+/// Read-resource never attaches values to a table's fields: read each field's own resource,
+/// five to a call. A field whose values cannot be read simply has none.
+async fn attach_values(c: &Client, t: &mut TableDetails) -> Result<(), ApiError> {
+    let what = format!("the field values of table {}", t.id);
+    let ctx = Ctx::new(format!("read {what}"), what);
+    let uris: Vec<String> = t
+        .fields
+        .iter()
+        .map(|f| {
+            format!(
+                "metabase://table/{}/fields/{}",
+                t.id,
+                segment(&f.field_id.to_string())
+            )
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(uris.len());
+    for chunk in uris.chunks(MAX_URIS) {
+        answers.extend(read_many(c, chunk, ctx.clone()).await?);
+    }
+    for (field, answer) in t.fields.iter_mut().zip(answers) {
+        if let Ok(out) = answer {
+            let values = super::v1::decode_field_values(&out).values;
+            field.field_values = (!values.is_empty()).then_some(values);
+        }
+    }
+    Ok(())
 }
 
 pub async fn metric(c: &Client, id: i64, o: MetricOptions) -> Result<MetricDetails, ApiError> {
