@@ -400,3 +400,46 @@ async fn tables_with_field_values_attach_them_alike() {
     }
     assert_eq!(seen[0], seen[1]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_cached_for_one_user_do_not_hide_columns_from_another() {
+    let sb = start(Profile::Latest).await;
+    let sales = client(&sb.url(), "sales@example.com", None);
+    let orders = find(&sales, ItemKind::Table, "ORDERS").await;
+    // Sales's read of ORDERS has no PEOPLE columns; the names are cached from it.
+    sales
+        .run_query(&QueryRequest::table(orders))
+        .await
+        .expect("sales previews ORDERS");
+    let admin = sales.as_user("admin@example.com", &[]);
+    let t = admin
+        .table(orders, TableOptions::default())
+        .await
+        .expect("admin reads ORDERS");
+    let state = t
+        .related_tables
+        .iter()
+        .filter(|r| r.name == "PEOPLE")
+        .flat_map(|r| r.fields.iter())
+        .find(|f| f.name == "STATE")
+        .expect("admin sees PEOPLE.STATE")
+        .field_id
+        .clone();
+    let mut q = QueryRequest::table(orders);
+    q.aggregations.push(Aggregation::Function {
+        function: AggFunction::Count,
+        field_id: None,
+        bucket: None,
+        sort_order: None,
+    });
+    q.group_by.push(GroupBy {
+        field_id: state,
+        field_granularity: None,
+    });
+    let r = admin.run_query(&q).await.expect("admin groups by STATE");
+    assert!(r.result.rows.len() > 10, "{:?}", r.result.rows.len());
+    // Sales may not: the server refuses, the client does not guess.
+    let e = sales.run_query(&q).await.expect_err("sales may not");
+    assert_eq!(e.exit_code(), 4, "{e}");
+    sb.shutdown().await;
+}

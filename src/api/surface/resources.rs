@@ -510,6 +510,23 @@ mod tests {
     }
 
     #[test]
+    fn a_database_and_its_table_items_map_onto_the_v1_vocabulary() {
+        let db = json!({"result-type": "metabot-entity", "type": "database", "id": 1,
+            "name": "Sample Database", "engine": "h2", "description": null,
+            "uri": "metabase://database/1"});
+        let d: Database = decode(&db, "a database").expect("maps");
+        assert_eq!((d.id, d.name.as_str()), (1, "Sample Database"));
+        let item = json!({"type": "table", "id": 42, "name": "ORDERS", "display_name": "Orders",
+            "schema": "PUBLIC", "database_id": 1, "description": null,
+            "uri": "metabase://table/42"});
+        let tables: Vec<TableSummary> = each(Some(&json!([item, {"no": "id"}])));
+        assert_eq!(tables.len(), 1);
+        assert_eq!(tables[0].schema.as_deref(), Some("PUBLIC"));
+        assert_eq!(tables[0].database_id, Some(1));
+        assert!(decode::<Database>(&json!({"id": "x"}), "a database").is_err());
+    }
+
+    #[test]
     fn per_uri_errors_become_typed_errors() {
         let ctx = Ctx::new("read table 4", "table 4");
         let forbidden = uri_error("You don't have permissions to do that.", &ctx, "s@x");

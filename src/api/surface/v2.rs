@@ -52,11 +52,16 @@ fn source_name(q: &QueryRequest) -> String {
     }
 }
 
-/// The names `q`'s source needs, read through read-resource the first time.
+/// The names `q`'s source needs: cached, or read through read-resource.
 async fn book(c: &Client, source: Source) -> Result<Arc<NameBook>, ApiError> {
-    if let Some(b) = c.books().get(source) {
-        return Ok(b);
+    match c.books().get(source) {
+        Some(b) => Ok(b),
+        None => read_book(c, source).await,
     }
+}
+
+/// Reads `source`'s names afresh and caches them.
+async fn read_book(c: &Client, source: Source) -> Result<Arc<NameBook>, ApiError> {
     let mut book = NameBook::default();
     match source {
         Source::Table(id) => {
@@ -86,6 +91,27 @@ async fn book(c: &Client, source: Source) -> Result<Arc<NameBook>, ApiError> {
     Ok(book)
 }
 
+/// `q` as the external (portable) MBQL 5 object.
+async fn portable(c: &Client, q: &QueryRequest) -> Result<Value, ApiError> {
+    let cached = c.books().get(q.source).is_some();
+    let book = book(c, q.source).await?;
+    let written = match to_portable(q, &book) {
+        // Names cached from another user's (or an older) read may lack what this query
+        // mentions, such as a related table only this user may see: read them again once.
+        Err(_) if cached => {
+            let fresh = read_book(c, q.source).await?;
+            to_portable(q, &fresh)
+        }
+        other => other,
+    };
+    written.map_err(|e| {
+        ApiError::Config(format!(
+            "cannot write the query on {} for this server: {e}",
+            source_name(q)
+        ))
+    })
+}
+
 /// Drops `source`'s names when the server says they no longer resolve (a renamed column or
 /// table), so the next attempt reads them afresh.
 fn forget_if_stale(c: &Client, source: Source, e: &ApiError) {
@@ -102,17 +128,6 @@ const STALE_CODES: [&str; 4] = [
     "(unknown-database)",
     "(unknown-card)",
 ];
-
-/// `q` as the external (portable) MBQL 5 object.
-async fn portable(c: &Client, q: &QueryRequest) -> Result<Value, ApiError> {
-    let book = book(c, q.source).await?;
-    to_portable(q, &book).map_err(|e| {
-        ApiError::Config(format!(
-            "cannot write the query on {} for this server: {e}",
-            source_name(q)
-        ))
-    })
-}
 
 /// The error an unsuccessful answer of this surface stands for: a failed stream's `via[0]`, a
 /// representation error's code, a teaching error's text, or the v1 kinds.
