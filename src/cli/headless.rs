@@ -2,6 +2,7 @@
 //! a script can act on (0 ok, 1 other, 2 usage, 3 authentication, 4 permission or not found,
 //! 5 query failed).
 
+mod compare;
 mod lookup;
 mod output;
 mod query_flags;
@@ -67,6 +68,18 @@ pub fn run(command: Command, conn: &ConnArgs, _ui: &UiArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Command::Compare(args) = command {
+        return match runtime.block_on(compare::run(args, conn)) {
+            Ok(true) => ExitCode::SUCCESS,
+            // The users differ: the difference is on stdout, not an error.
+            Ok(false) => ExitCode::from(1),
+            Err(f) => {
+                eprintln!("mbx: {}", f.message);
+                // 1 means "they differ"; a failure to compare must not look like that.
+                ExitCode::from(if f.code == 1 { 2 } else { f.code })
+            }
+        };
+    }
     let result = runtime.block_on(dispatch(command, conn));
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -108,7 +121,7 @@ async fn dispatch(command: Command, outer: &ConnArgs) -> Result<(), Failure> {
         } => (common, Job::Values(entity, id, field, limit)),
         Command::Query(args) => (args.common, Job::Query(args.spec, args.all_pages)),
         Command::Serve(_) => return Err(Failure::other("serve is not a headless command")),
-        Command::Compare(_) => return Err(Failure::other("compare is not available yet")),
+        Command::Compare(_) => return Err(Failure::other("compare runs apart from dispatch")),
         Command::Config { .. } => return Err(Failure::other("config is not available yet")),
         Command::Keys => return Err(Failure::other("keys is not available yet")),
         Command::Completions { .. } => {

@@ -800,7 +800,7 @@ pub fn compile(
     let (limit, offset) = match page {
         Some(p) => (
             p.size.min(cap),
-            p.size.min(cap) * p.number.saturating_sub(1),
+            p.size.min(cap).saturating_mul(p.number.saturating_sub(1)),
         ),
         None => {
             let own = match stage.get("limit") {

@@ -73,6 +73,16 @@ async fn construct_returns_standard_base64_mbql5() {
     let q = decode(c.json()["query"].as_str().unwrap());
     assert_eq!(q["stages"][0]["aggregation"][0][0], "metric");
     assert!(q["stages"][0].get("limit").is_none());
+    // both ids: the table path wins and metric_id is ignored, even a bad one
+    let c = env
+        .post(
+            "/v1/construct-query",
+            json!({"table_id": PRODUCTS, "metric_id": "x"}),
+        )
+        .await;
+    assert_eq!(c.status, 200, "{}", c.text);
+    let q = decode(c.json()["query"].as_str().unwrap());
+    assert_eq!(q["stages"][0]["source-table"], PRODUCTS);
 }
 
 #[tokio::test]
