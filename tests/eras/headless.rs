@@ -103,3 +103,44 @@ async fn ping_names_the_detected_or_forced_surface() {
     }
     sb.shutdown().await;
 }
+
+#[test]
+fn compare_finds_the_same_differences_in_every_profile() {
+    for question in [
+        &["search", "people"][..],
+        &["table", "ORDERS"][..],
+        &["query", "--table", "ORDERS", "--limit", "3"][..],
+    ] {
+        let verdicts: Vec<(Option<i32>, String)> = ["e2", "e3", "latest"]
+            .iter()
+            .map(|profile| {
+                let mut args = vec![
+                    "compare",
+                    "--sandbox",
+                    profile,
+                    "--as",
+                    "analyst@example.com",
+                    "--vs",
+                    "sales@example.com",
+                ];
+                args.extend(question);
+                args.extend(["--format", "json"]);
+                let o = mbx(&args);
+                let out = String::from_utf8_lossy(&o.stdout).into_owned();
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| {
+                    panic!(
+                        "{profile} {question:?}: not JSON ({e}): {out} {}",
+                        String::from_utf8_lossy(&o.stderr)
+                    )
+                });
+                (o.status.code(), v["verdict"].to_string())
+            })
+            .collect();
+        assert!(matches!(verdicts[0].0, Some(0 | 1)), "{verdicts:?}");
+        assert_eq!(verdicts[1], verdicts[0], "{question:?}: e3 differs from e2");
+        assert_eq!(
+            verdicts[2], verdicts[0],
+            "{question:?}: latest differs from e2"
+        );
+    }
+}
