@@ -21,6 +21,7 @@ struct Answers {
     metrics: Vec<String>,
     values: (Vec<serde_json::Value>, Option<u64>),
     dimensions: Vec<String>,
+    metric_segments: Vec<String>,
     preview: (Vec<String>, usize),
     by_month: Vec<String>,
     revenue_by_quarter: Vec<String>,
@@ -97,6 +98,8 @@ async fn ask(c: &Client) -> Answers {
         .map(|d| d.name.clone())
         .collect();
     dimensions.sort();
+    let mut metric_segments: Vec<String> = m.segments.iter().map(|s| s.name.clone()).collect();
+    metric_segments.sort();
     let mut mq = QueryRequest::metric(revenue);
     mq.group_by.push(GroupBy {
         field_id: m
@@ -180,6 +183,7 @@ async fn ask(c: &Client) -> Answers {
         metrics,
         values,
         dimensions,
+        metric_segments,
         preview,
         by_month: rows(&r.result),
         revenue_by_quarter,
@@ -207,6 +211,7 @@ async fn every_profile_answers_the_explorer_alike() {
         assert!(a.by_month.len() > 12, "{:?}", a.by_month);
         assert!(a.revenue_by_quarter.len() > 4, "{:?}", a.revenue_by_quarter);
         assert_eq!(a.net_sales_of_large_orders.len(), 1);
+        assert!(!a.metric_segments.is_empty(), "{profile:?}");
         assert_eq!(a.by_category.len(), 4, "{:?}", a.by_category);
         seen.push((profile, a));
         sb.shutdown().await;
@@ -219,6 +224,7 @@ async fn every_profile_answers_the_explorer_alike() {
         metrics: a.metrics.clone(),
         values: a.values.clone(),
         dimensions: a.dimensions.clone(),
+        metric_segments: a.metric_segments.clone(),
         preview: a.preview.clone(),
         by_month: a.by_month.clone(),
         revenue_by_quarter: a.revenue_by_quarter.clone(),

@@ -68,7 +68,7 @@ pub fn resource_of(r: &Value) -> Resource {
 pub fn uri_error(text: &str, ctx: &Ctx, user: &str) -> ApiError {
     let message = one_line(text, 300);
     let lower = message.to_lowercase();
-    if lower.contains("permission") || lower.contains("not allowed") || lower.contains("access") {
+    if lower.contains("permission") || lower.contains("forbidden") {
         ApiError::Forbidden {
             status: 403,
             message,
@@ -352,8 +352,18 @@ async fn attach_values(c: &Client, t: &mut TableDetails) -> Result<(), ApiError>
 
 pub async fn metric(c: &Client, id: i64, o: MetricOptions) -> Result<MetricDetails, ApiError> {
     let what = format!("metric {id}");
-    let out = read(c, metric_uri(id), Ctx::new(format!("read {what}"), what)).await?;
-    metric_details(&out, o)
+    let ctx = Ctx::new(format!("read {what}"), what);
+    let out = read(c, metric_uri(id), ctx.clone()).await?;
+    let mut details = metric_details(&out, o)?;
+    // A metric resource lists no segments; the v1 GET gave its base table's.
+    if o.with_segments
+        && details.segments.is_empty()
+        && let Some(base) = details.base_table_id
+    {
+        let table = read(c, table_uri(base, false), ctx).await?;
+        details.segments = named_items(table.get("segments"));
+    }
+    Ok(details)
 }
 
 pub async fn field_values(
