@@ -22,6 +22,8 @@ struct Answers {
     values: (Vec<serde_json::Value>, Option<u64>),
     dimensions: Vec<String>,
     metric_segments: Vec<String>,
+    /// A metric dimension's values (PRODUCTS.CATEGORY through the metric).
+    metric_values: Vec<serde_json::Value>,
     preview: (Vec<String>, usize),
     by_month: Vec<String>,
     revenue_by_quarter: Vec<String>,
@@ -100,6 +102,18 @@ async fn ask(c: &Client) -> Answers {
     dimensions.sort();
     let mut metric_segments: Vec<String> = m.segments.iter().map(|s| s.name.clone()).collect();
     metric_segments.sort();
+    let category_dim = m
+        .queryable_dimensions
+        .iter()
+        .find(|d| d.name == "CATEGORY")
+        .expect("Revenue has CATEGORY")
+        .field_id
+        .clone();
+    let metric_values = c
+        .field_values(Entity::Metric(revenue), &category_dim, None)
+        .await
+        .expect("metric dimension values")
+        .values;
     let mut mq = QueryRequest::metric(revenue);
     mq.group_by.push(GroupBy {
         field_id: m
@@ -184,6 +198,7 @@ async fn ask(c: &Client) -> Answers {
         values,
         dimensions,
         metric_segments,
+        metric_values,
         preview,
         by_month: rows(&r.result),
         revenue_by_quarter,
@@ -212,6 +227,12 @@ async fn every_profile_answers_the_explorer_alike() {
         assert!(a.revenue_by_quarter.len() > 4, "{:?}", a.revenue_by_quarter);
         assert_eq!(a.net_sales_of_large_orders.len(), 1);
         assert!(!a.metric_segments.is_empty(), "{profile:?}");
+        assert_eq!(
+            a.metric_values.len(),
+            4,
+            "{profile:?}: {:?}",
+            a.metric_values
+        );
         assert_eq!(a.by_category.len(), 4, "{:?}", a.by_category);
         seen.push((profile, a));
         sb.shutdown().await;
@@ -225,6 +246,7 @@ async fn every_profile_answers_the_explorer_alike() {
         values: a.values.clone(),
         dimensions: a.dimensions.clone(),
         metric_segments: a.metric_segments.clone(),
+        metric_values: a.metric_values.clone(),
         preview: a.preview.clone(),
         by_month: a.by_month.clone(),
         revenue_by_quarter: a.revenue_by_quarter.clone(),
