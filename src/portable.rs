@@ -8,7 +8,7 @@
 //! already read (their `portable_fk`s and entity ids).
 
 use crate::query::{
-    AggFunction, Aggregation, FieldId, FieldRef, Filter, FilterOp, QueryRequest, Source,
+    AggFunction, Aggregation, FieldId, FieldRef, FieldType, Filter, FilterOp, QueryRequest, Source,
     TemporalUnit,
 };
 use serde_json::{Map, Value, json};
@@ -24,6 +24,8 @@ pub enum PortableError {
     UnknownMeasure(i64),
     #[error("the metric's entity id or base table is unknown")]
     UnknownMetric,
+    #[error("the source table has no portable name")]
+    UnknownTable,
 }
 
 /// The names a query needs: its source and every field, segment and measure it may mention.
@@ -57,6 +59,70 @@ impl NameBook {
     }
 }
 
+impl NameBook {
+    /// Learns the names in a table's read-resource `structured-output`
+    /// (`metabase://table/{id}/fields`): the table itself as the source, its fields, its related
+    /// tables' fields (implicit joins), and its segments' and measures' entity ids.
+    pub fn add_table(&mut self, out: &Value) {
+        if let Some(path) = out.get("portable_fk").and_then(Value::as_array) {
+            self.table = path.clone();
+        }
+        self.add_fields(out.get("fields"));
+        for key in ["related_tables", "related_tables_without_fields"] {
+            for related in out.get(key).and_then(Value::as_array).into_iter().flatten() {
+                self.add_fields(related.get("fields"));
+            }
+        }
+        for (key, into) in [
+            ("segments", &mut self.segments),
+            ("measures", &mut self.measures),
+        ] {
+            for item in out.get(key).and_then(Value::as_array).into_iter().flatten() {
+                let eid = item
+                    .get("portable-entity-id")
+                    .or_else(|| item.get("portable_entity_id"))
+                    .and_then(Value::as_str);
+                if let (Some(id), Some(eid)) = (item.get("id").and_then(Value::as_i64), eid) {
+                    into.insert(id, eid.to_string());
+                }
+            }
+        }
+    }
+
+    /// Learns a metric's names (`metabase://metric/{id}/dimensions`): its base table as the
+    /// source, its entity id, and its queryable dimensions.
+    pub fn add_metric(&mut self, out: &Value) {
+        if let Some(path) = out.get("base_table_portable_fk").and_then(Value::as_array) {
+            self.table = path.clone();
+        }
+        self.metric = out
+            .get("portable_entity_id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        self.add_fields(
+            out.get("queryable-dimensions")
+                .or_else(|| out.get("queryable_dimensions")),
+        );
+    }
+
+    fn add_fields(&mut self, fields: Option<&Value>) {
+        for f in fields.and_then(Value::as_array).into_iter().flatten() {
+            let id = f
+                .get("field_id")
+                .and_then(|v| serde_json::from_value::<FieldId>(v.clone()).ok());
+            let path = f.get("portable_fk").and_then(Value::as_array);
+            let temporal = f
+                .get("type")
+                .and_then(|t| serde_json::from_value::<FieldType>(t.clone()).ok())
+                .is_some_and(FieldType::is_temporal);
+            if let (Some(id), Some(path)) = (id, path) {
+                // The table's own column wins over a related table's of the same id.
+                self.fields.entry(id).or_insert((path.clone(), temporal));
+            }
+        }
+    }
+}
+
 /// Translates a query into the external (portable) MBQL 5 object `/v2/construct-query` takes.
 pub fn to_portable(q: &QueryRequest, book: &NameBook) -> Result<Value, PortableError> {
     let mut stage = Map::new();
@@ -64,7 +130,7 @@ pub fn to_portable(q: &QueryRequest, book: &NameBook) -> Result<Value, PortableE
     if book.table.is_empty() {
         return Err(match q.source {
             Source::Metric(_) => PortableError::UnknownMetric,
-            Source::Table(_) => PortableError::UnknownField(FieldId::Str("source table".into())),
+            Source::Table(_) => PortableError::UnknownTable,
         });
     }
     stage.insert("source-table".into(), Value::Array(book.table.clone()));
@@ -358,6 +424,52 @@ mod tests {
         assert_eq!(
             to_portable(&q, &book()),
             Err(PortableError::UnknownSegment(1))
+        );
+    }
+
+    #[test]
+    fn books_are_learned_from_read_resource_answers() {
+        let table = json!({"id": 42, "portable_fk": ["Sample Database", "PUBLIC", "ORDERS"],
+            "fields": [{"field_id": 2, "name": "CREATED_AT", "type": "datetime",
+                        "portable_fk": ["Sample Database", "PUBLIC", "ORDERS", "CREATED_AT"]},
+                       {"field_id": 5, "name": "NO_PATH", "type": "number"}],
+            "related_tables": [{"id": 43, "fields": [{"field_id": 9, "name": "CATEGORY", "type": "string",
+                "portable_fk": ["Sample Database", "PUBLIC", "PRODUCTS", "CATEGORY"]}]}],
+            "segments": [{"id": 7, "portable-entity-id": "SeGmEnTeNtItYiD123456"}],
+            "measures": [{"id": 3, "portable-entity-id": "MeAsUrEeNtItYiD123456"}]});
+        let mut book = NameBook::default();
+        book.add_table(&table);
+        assert_eq!(
+            book.table,
+            vec![json!("Sample Database"), json!("PUBLIC"), json!("ORDERS")]
+        );
+        assert_eq!(book.fields.get(&FieldId::Int(2)).map(|f| f.1), Some(true));
+        assert_eq!(book.fields.get(&FieldId::Int(9)).map(|f| f.1), Some(false));
+        assert!(!book.fields.contains_key(&FieldId::Int(5)));
+        assert_eq!(
+            book.segments.get(&7).map(String::as_str),
+            Some("SeGmEnTeNtItYiD123456")
+        );
+        assert_eq!(
+            book.measures.get(&3).map(String::as_str),
+            Some("MeAsUrEeNtItYiD123456")
+        );
+
+        let metric = json!({"id": 10, "portable_entity_id": "AbCdEfGhIjKlMnOpQrStU",
+            "base_table_portable_fk": ["Sample Database", "PUBLIC", "ORDERS"],
+            "queryable-dimensions": [{"field_id": 2, "type": "datetime",
+                "portable_fk": ["Sample Database", "PUBLIC", "ORDERS", "CREATED_AT"]}]});
+        let mut book = NameBook::default();
+        book.add_metric(&metric);
+        let p = to_portable(&QueryRequest::metric(10), &book).unwrap();
+        assert_eq!(
+            p["stages"][0]["aggregation"],
+            json!([["metric", {}, "AbCdEfGhIjKlMnOpQrStU"]])
+        );
+        assert_eq!(p["stages"][0]["source-table"][2], json!("ORDERS"));
+        assert_eq!(
+            to_portable(&QueryRequest::metric(10), &NameBook::default()),
+            Err(PortableError::UnknownMetric)
         );
     }
 }

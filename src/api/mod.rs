@@ -137,6 +137,8 @@ struct Shared {
     era: tokio::sync::OnceCell<ApiEra>,
     log: RequestLog,
     clock: Arc<dyn Clock>,
+    /// Portable names per query source, for read-resource servers.
+    books: surface::Books,
 }
 
 /// One user's credentials and their state; shared by clones, not by `as_user` siblings.
@@ -212,6 +214,7 @@ impl Client {
                 era: tokio::sync::OnceCell::new(),
                 log: RequestLog::default(),
                 clock,
+                books: surface::Books::default(),
             }),
             auth: config.auth,
             creds: Arc::new(Credentials::default()),
@@ -301,6 +304,10 @@ impl Client {
             .get_or_try_init(|| surface::detect(self))
             .await
             .copied()
+    }
+
+    fn books(&self) -> &surface::Books {
+        &self.shared.books
     }
 
     async fn surface(&self) -> Result<Surface, ApiError> {

@@ -179,7 +179,7 @@ pub async fn connect_with(
             let profile = match sandbox_profile.unwrap_or_default() {
                 SandboxProfile::E2 => Profile::E2,
                 SandboxProfile::E3 => Profile::E3,
-                SandboxProfile::Latest => return Err(ConnectError::SandboxProfile("latest")),
+                SandboxProfile::Latest => Profile::Latest,
             };
             let secret = creds
                 .secret

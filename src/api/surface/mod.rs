@@ -2,9 +2,12 @@
 //! module of their own, and the client asks the enum. E2 and E3 share the v1 endpoints; later
 //! eras (read-resource, v2 tools) get modules of their own.
 
+mod resources;
 mod v1;
+mod v2;
 
 pub use v1::decode_execute;
+pub use v2::Books;
 
 use super::detect::{Decision, Probe, decide};
 use super::error::ApiError;
@@ -19,6 +22,9 @@ use serde_json::json;
 pub enum Surface {
     /// E2/E3's v1 endpoints; `paged` when `/v1/query` with continuation tokens exists (E3).
     V1 { paged: bool },
+    /// Read-resource discovery and portable MBQL 5 queries; `handles` when `/v2/execute-query`
+    /// exists (the v2-tools era), else `/v2/query` with continuation tokens (RR).
+    Resources { handles: bool },
 }
 
 /// Finds the server's era with the side-effect-free probe ladder of `agent-api-latest.md` §7
@@ -65,16 +71,14 @@ impl Surface {
         match era {
             ApiEra::E2 => Ok(Surface::V1 { paged: false }),
             ApiEra::E3 => Ok(Surface::V1 { paged: true }),
-            ApiEra::Rr | ApiEra::Latest => Err(ApiError::Unsupported {
-                what: "the read-resource and v2 endpoints in this version of mbx".into(),
-                era: era.as_str().into(),
-            }),
+            ApiEra::Rr => Ok(Surface::Resources { handles: false }),
+            ApiEra::Latest => Ok(Surface::Resources { handles: true }),
         }
     }
 
     pub async fn search(self, c: &Client, req: &SearchRequest) -> Result<SearchResults, ApiError> {
         match self {
-            Surface::V1 { .. } => v1::search(c, req).await,
+            Surface::V1 { .. } | Surface::Resources { .. } => v1::search(c, req).await,
         }
     }
 
@@ -86,6 +90,7 @@ impl Surface {
     ) -> Result<TableDetails, ApiError> {
         match self {
             Surface::V1 { .. } => v1::table(c, id, o).await,
+            Surface::Resources { .. } => resources::table(c, id, o).await,
         }
     }
 
@@ -97,6 +102,7 @@ impl Surface {
     ) -> Result<MetricDetails, ApiError> {
         match self {
             Surface::V1 { .. } => v1::metric(c, id, o).await,
+            Surface::Resources { .. } => resources::metric(c, id, o).await,
         }
     }
 
@@ -109,24 +115,28 @@ impl Surface {
     ) -> Result<FieldValues, ApiError> {
         match self {
             Surface::V1 { .. } => v1::field_values(c, entity, field, limit).await,
+            Surface::Resources { .. } => resources::field_values(c, entity, field, limit).await,
         }
     }
 
     pub async fn databases(self, c: &Client) -> Result<Vec<Database>, ApiError> {
         match self {
             Surface::V1 { paged } => v1::databases(c, era_of(paged)).await,
+            Surface::Resources { .. } => resources::databases(c).await,
         }
     }
 
     pub async fn database(self, c: &Client, id: i64) -> Result<DatabaseDetails, ApiError> {
         match self {
             Surface::V1 { paged } => v1::database(c, id, era_of(paged)).await,
+            Surface::Resources { .. } => resources::database(c, id).await,
         }
     }
 
     pub async fn construct_query(self, c: &Client, q: &QueryRequest) -> Result<String, ApiError> {
         match self {
             Surface::V1 { .. } => v1::construct_query(c, q).await,
+            Surface::Resources { .. } => v2::construct_query(c, q).await,
         }
     }
 
@@ -139,6 +149,7 @@ impl Surface {
                 }
                 Ok(r)
             }
+            Surface::Resources { .. } => v2::execute(c, query).await,
         }
     }
 
@@ -151,6 +162,7 @@ impl Surface {
                 r.row_cap = Some(v1::e2_row_cap(q));
                 Ok(r)
             }
+            Surface::Resources { handles } => v2::run_query(c, q, handles).await,
         }
     }
 
@@ -164,6 +176,7 @@ impl Surface {
                 )
                 .await
             }
+            (Surface::Resources { .. }, cursor) => v2::next_page(c, cursor).await,
             (Surface::V1 { paged }, _) => Err(ApiError::Unsupported {
                 what: "this kind of page cursor".into(),
                 era: era_of(paged).as_str().into(),
