@@ -4,13 +4,16 @@
 //! or (only while something loads) a spinner tick; feeds it to `update`; hands the effects to the
 //! runner; and redraws. Nothing arrives while idle, so nothing is drawn while idle.
 
+mod grid_keys;
 pub mod keymap;
+mod log_keys;
 pub mod msg;
 pub mod picker;
 pub mod runner;
 pub mod state;
 pub mod theme;
 pub mod update;
+mod users;
 pub mod view;
 
 use crate::api::Client;
@@ -195,7 +198,9 @@ pub fn app_for(client: &Client, styles: Styles, settings: Settings) -> App {
         mode: identity.mode.to_string(),
         url: client.base_url().to_string(),
     };
-    App::new(session, styles, settings, Instant::now())
+    let mut app = App::new(session, styles, settings, Instant::now());
+    app.request_log = Some(client.log().clone());
+    app
 }
 
 /// The loop: one message at a time into `update`, effects to the runner, and a frame after each
@@ -239,7 +244,11 @@ where
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
-            Some(m) = rx.recv() => m,
+            Some(m) = rx.recv() => match m {
+                // The log only matters on screen while its overlay is open.
+                Msg::LogChanged if !matches!(app.overlay, Some(state::Overlay::Log(_))) => continue,
+                m => m,
+            },
             _ = tick.tick(), if app.is_busy() => Msg::Tick(Instant::now()),
             _ = &mut stop => break,
         };

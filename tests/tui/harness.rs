@@ -51,9 +51,10 @@ impl Harness {
         };
         let mut app = App::new(session, Styles::dark(), settings, Instant::now());
         app.size = size;
+        app.request_log = Some(client.log().clone());
         let mut h = Harness {
             app,
-            runner: Runner::new(client, tx),
+            runner: Runner::new(client, tx).without_clipboard(),
             rx,
             _connected: connected,
             sent: Vec::new(),
@@ -141,6 +142,32 @@ impl Harness {
                 .expect("the channel stays open");
             self.send(msg);
         }
+        // Log notices and other answers that came with the last one.
+        while let Ok(msg) = self.rx.try_recv() {
+            self.send(msg);
+        }
+    }
+
+    /// Waits until `done` holds, feeding every message (exports send no `Answer`).
+    pub async fn wait_for(&mut self, done: impl Fn(&App) -> bool) {
+        while !done(&self.app) {
+            let msg = tokio::time::timeout(Duration::from_secs(20), self.rx.recv())
+                .await
+                .expect("a message within 20 s")
+                .expect("the channel stays open");
+            self.send(msg);
+        }
+    }
+
+    /// Every text put on the clipboard so far.
+    pub fn copied(&self) -> Vec<String> {
+        self.effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Copy(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn terminal(&self) -> Terminal<TestBackend> {
@@ -207,10 +234,14 @@ pub fn insta_settings() -> insta::Settings {
     s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
     s.set_prepend_module_to_snapshot(false);
     s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
-    s.add_filter(r"token\s*\d+s", "token Ns");
+    s.add_filter(r"token\s*\d+s/180s", "token Ns/MAX");
+    s.add_filter(r"token\s*\d+s\b", "token Ns");
     s.add_filter(r"\s*\b\d+(\.\d+)? ?(ms|s)\b", " N ms");
     s.add_filter(r"\s*\b\d+m\d\ds\b", " N ms");
     s.add_filter(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]", "*");
+    s.add_filter(r"\b\d\d:\d\d:\d\d\b", "HH:MM:SS");
+    s.add_filter(r"\d{4}-\d\d-\d\d-\d{4}", "YYYY-MM-DD-HHMM");
+    s.add_filter(r"\b\d+(\.\d)? (B|KB|MB)\b", "N B");
     s
 }
 

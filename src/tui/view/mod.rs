@@ -2,9 +2,11 @@
 
 pub mod builder;
 pub mod catalog;
+pub mod compare;
 pub mod help;
 pub mod inspector;
 pub mod layout;
+pub mod log;
 pub mod results;
 pub mod status;
 
