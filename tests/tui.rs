@@ -5,6 +5,8 @@ mod tui {
     mod behaviour;
     mod event_loop;
     pub mod harness;
-    mod screens;
+    mod results;
+    pub mod screens;
     mod styles;
+    mod users;
 }

@@ -91,7 +91,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             }
             v.confirm_inline = true;
             v.notice = Some(
-                "T again copies the curl WITH A LIVE TOKEN inlined (valid 180 s): anyone who sees it can act as this user"
+                "T again copies the curl WITH A LIVE TOKEN inlined (valid three minutes): anyone who sees it can act as this user"
                     .into(),
             );
         }
@@ -103,7 +103,9 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 /// The fresh-token curl is ready (or could not be made).
 pub fn inline_curl(app: &mut App, r: Res<String>) -> Vec<Effect> {
     let note = match &r {
-        Ok(_) => "copied as curl with a fresh token inlined (it expires in 180 s)".to_string(),
+        Ok(_) => {
+            "copied as curl with a fresh token inlined (it expires in three minutes)".to_string()
+        }
         Err(e) => e.clone(),
     };
     if let Some(Overlay::Log(v)) = &mut app.overlay {

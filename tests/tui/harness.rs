@@ -234,6 +234,7 @@ pub fn insta_settings() -> insta::Settings {
     s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
     s.set_prepend_module_to_snapshot(false);
     s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
+    s.add_filter(&regex_escape(env!("CARGO_TARGET_TMPDIR")), "TMP");
     s.add_filter(r"token\s*\d+s/180s", "token Ns/MAX");
     s.add_filter(r"token\s*\d+s\b", "token Ns");
     s.add_filter(r"\s*\b\d+(\.\d+)? ?(ms|s)\b", " N ms");
@@ -241,7 +242,7 @@ pub fn insta_settings() -> insta::Settings {
     s.add_filter(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]", "*");
     s.add_filter(r"\b\d\d:\d\d:\d\d\b", "HH:MM:SS");
     s.add_filter(r"\d{4}-\d\d-\d\d-\d{4}", "YYYY-MM-DD-HHMM");
-    s.add_filter(r"\b\d+(\.\d)? (B|KB|MB)\b", "N B");
+    s.add_filter(r"\s*\b\d+(\.\d)? (B|KB|MB)\b", " N B");
     s
 }
 
@@ -254,4 +255,16 @@ pub fn snap(h: &Harness, name: &str) {
     insta_settings().bind(|| {
         insta::assert_snapshot!(format!("{name}_{w}x{ht}"), screen);
     });
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '-' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
 }

@@ -9,7 +9,7 @@ use crate::tui::state::{App, LogView};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 use std::time::SystemTime;
 
 /// `HH:MM:SS` in UTC.
@@ -49,29 +49,49 @@ fn entry_line(app: &App, e: &LogEntry, width: usize) -> Line<'static> {
     ])
 }
 
-fn body_lines(app: &App, e: &LogEntry) -> Vec<Line<'static>> {
+/// Text cut into lines of at most `width` characters (compact JSON has no spaces to wrap at).
+fn chunked(text: &str, width: usize, style: ratatui::style::Style) -> Vec<Line<'static>> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for l in text.lines() {
+        let chars: Vec<char> = l.chars().collect();
+        if chars.is_empty() {
+            out.push(Line::default());
+        }
+        for piece in chars.chunks(width) {
+            out.push(line(piece.iter().collect::<String>(), style));
+        }
+    }
+    out
+}
+
+fn body_lines(app: &App, e: &LogEntry, width: usize) -> Vec<Line<'static>> {
     let s = &app.styles;
-    let mut out = vec![line(
-        format!("{} {}{}", e.method, e.base_url, e.path),
+    let mut out = chunked(
+        &format!("{} {}{}", e.method, e.base_url, e.path),
+        width,
         s.section,
-    )];
+    );
     if let Some(err) = &e.error {
         out.push(line(err.clone(), s.error));
     }
     out.push(line("Request body", s.header));
     match &e.request_body {
-        Some(b) => out.extend(pretty(b).lines().map(|l| line(l.to_string(), s.base))),
+        Some(b) => out.extend(chunked(&pretty(b), width, s.base)),
         None => out.push(line("(none)", s.muted)),
     }
-    out.push(line("Response", s.header));
+    if e.response_preview.ends_with('…') {
+        out.push(line(
+            "Response (its start only: the log keeps 4 KB)",
+            s.header,
+        ));
+    } else {
+        out.push(line("Response", s.header));
+    }
     if e.response_preview.is_empty() {
         out.push(line("(empty)", s.muted));
     } else {
-        out.extend(
-            pretty(&e.response_preview)
-                .lines()
-                .map(|l| line(l.to_string(), s.base)),
-        );
+        out.extend(chunked(&pretty(&e.response_preview), width, s.base));
     }
     out
 }
@@ -102,9 +122,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect, v: &LogView) {
     }
     if let Some(e) = v.selected_entry() {
         f.render_widget(
-            Paragraph::new(body_lines(app, e))
-                .wrap(Wrap { trim: false })
-                .scroll((v.scroll, 0)),
+            Paragraph::new(body_lines(app, e, usize::from(bodies.width))).scroll((v.scroll, 0)),
             bodies,
         );
     }

@@ -55,7 +55,13 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                 None => ("✓", s.success),
                 Some(_) => ("✗", s.error),
             };
-            who.push(Span::styled(format!("{mark} {}", last.label), style));
+            // The label gives way so that the time after it is never cut.
+            let used: usize = who.iter().map(|sp| sp.content.width()).sum();
+            let room = usize::from(area.width).saturating_sub(used + 2 + 8 + 2);
+            who.push(Span::styled(
+                format!("{mark} {}", fit(&last.label, room.max(6))),
+                style,
+            ));
             // Fixed width, so that what follows does not shift as times change.
             who.push(Span::styled(
                 format!(" {:>7}", human_duration(last.elapsed)),
