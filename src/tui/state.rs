@@ -124,7 +124,7 @@ pub struct CompareView {
     pub id: ReqId,
     pub what: String,
     pub other: String,
-    pub result: Option<Comparison>,
+    pub result: Option<Box<Comparison>>,
     pub scroll: u16,
 }
 

@@ -89,7 +89,7 @@ pub fn chosen(app: &mut App, step: Step, value: Option<Value>) -> Vec<Effect> {
         return Vec::new();
     };
     app.overlay = None;
-    if !app.users.iter().any(|u| *u == user) {
+    if !app.users.contains(&user) {
         app.users.push(user.clone());
     }
     match step {
@@ -120,7 +120,7 @@ pub fn compared(app: &mut App, id: ReqId, c: Comparison) {
     if let Some(Overlay::Compare(v)) = &mut app.overlay
         && v.id == id
     {
-        v.result = Some(c);
+        v.result = Some(Box::new(c));
     }
 }
 
