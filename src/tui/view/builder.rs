@@ -68,10 +68,7 @@ pub fn draw(app: &App, f: &mut Frame, rect: Rect) {
         let keep = room.saturating_sub(1);
         text.extend(lines[..keep].iter().map(|l| line(l.to_string(), s.muted)));
         text.push(line(
-            format!(
-                "… {} more lines (e shows the whole body)",
-                lines.len() - keep
-            ),
+            format!("… {} more lines · e: all", lines.len() - keep),
             s.muted,
         ));
     }
