@@ -36,6 +36,11 @@ impl Harness {
             sandbox: Some(profile),
             ..ConnArgs::default()
         };
+        Harness::with_args(args, size).await
+    }
+
+    /// The explorer for any connection arguments (session mode, …) against the sandbox.
+    pub async fn with_args(args: ConnArgs, size: (u16, u16)) -> Harness {
         let connected = connect(&args).await.expect("the sandbox starts");
         let client = connected.client.clone();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

@@ -206,3 +206,36 @@ async fn the_request_log_lists_calls_and_copies_them() {
         );
     }
 }
+
+#[tokio::test]
+async fn in_session_mode_a_switch_exchanges_a_new_session() {
+    let args = mbx::cli::ConnArgs {
+        email: Some("analyst@example.com".into()),
+        sandbox: Some(mbx::cli::SandboxProfile::E2),
+        auth: Some(mbx::cli::AuthMode::Session),
+        ..mbx::cli::ConnArgs::default()
+    };
+    let mut h = Harness::with_args(args, (80, 24)).await;
+    assert_eq!(h.app.session.mode, "session");
+    search(&mut h, "people").await;
+    assert!(h.app.auth.session_age.is_some(), "{:?}", h.app.auth);
+    assert!(h.screen().contains("session"), "{}", h.screen());
+    h.key(KeyCode::Char('u'));
+    h.keys("sales@example.com");
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    assert_eq!(h.app.session.email, "sales@example.com");
+    assert!(
+        !hit_names(&h).iter().any(|n| n == "PEOPLE"),
+        "{:?}",
+        hit_names(&h)
+    );
+    // The exchange for the new user is in the log, with the user it was for.
+    let log = h.app.request_log.as_ref().expect("the log").entries();
+    let exchanges: Vec<&str> = log
+        .iter()
+        .filter(|e| e.auth == mbx::api::LogAuth::JwtInBody)
+        .map(|e| e.user.as_str())
+        .collect();
+    assert_eq!(exchanges, vec!["analyst@example.com", "sales@example.com"]);
+}
