@@ -5,6 +5,7 @@ mod tui {
     mod behaviour;
     mod event_loop;
     pub mod harness;
+    mod history;
     mod results;
     pub mod screens;
     mod styles;

@@ -47,6 +47,7 @@ pub enum Action {
     Chart,
     Export,
     LoadMore,
+    History,
 }
 
 impl Action {
@@ -92,6 +93,7 @@ impl Action {
             Action::Chart => "chart",
             Action::Export => "export",
             Action::LoadMore => "load_more",
+            Action::History => "history",
         }
     }
 }
@@ -283,6 +285,13 @@ const DEFAULTS: &[Row] = &[
         Action::RequestLog,
         &[Key::ch('L')],
         "the request log (y copies a call as curl)",
+        false,
+    ),
+    (
+        Scope::Global,
+        Action::History,
+        &[Key::ch('H')],
+        "past queries: re-run, edit, star",
         false,
     ),
     (

@@ -5,6 +5,7 @@
 //! runner; and redraws. Nothing arrives while idle, so nothing is drawn while idle.
 
 mod grid_keys;
+mod history_keys;
 pub mod keymap;
 mod log_keys;
 pub mod msg;
@@ -71,7 +72,8 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         };
-        match explore(client, styles).await {
+        let history = open_history(ui);
+        match explore(client, styles, history).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("mbx: the terminal failed: {e}");
@@ -79,6 +81,25 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
             }
         }
     })
+}
+
+/// The query history, unless `--no-history`; a history that cannot be opened is reported once
+/// and left off, since exploring works without it.
+fn open_history(ui: &UiArgs) -> Option<crate::history::History> {
+    if ui.no_history {
+        return None;
+    }
+    let Some(path) = crate::history::History::default_path() else {
+        eprintln!("mbx: no data directory for the history; it is off this time");
+        return None;
+    };
+    match crate::history::History::open(&path) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            eprintln!("mbx: the history is off this time: {e}");
+            None
+        }
+    }
 }
 
 fn load_styles(ui: &UiArgs) -> Result<Styles, String> {
@@ -165,8 +186,13 @@ fn event_msg(ev: Event) -> Option<Msg> {
     }
 }
 
-/// Runs the explorer against a client until the user quits (or SIGTERM).
-pub async fn explore(client: Client, styles: Styles) -> io::Result<()> {
+/// Runs the explorer against a client until the user quits (or SIGTERM); runs are recorded in
+/// `history` when there is one.
+pub async fn explore(
+    client: Client,
+    styles: Styles,
+    history: Option<crate::history::History>,
+) -> io::Result<()> {
     install_panic_hook();
     let mut screen = Screen::enter()?;
     let mut app = app_for(&client, styles, Settings::default());
@@ -182,6 +208,7 @@ pub async fn explore(client: Client, styles: Styles) -> io::Result<()> {
         EventStream::new(),
         app,
         client,
+        history,
         stop,
         &draws,
     )
@@ -210,6 +237,7 @@ pub async fn event_loop<B, E>(
     mut events: E,
     mut app: App,
     client: Client,
+    history: Option<crate::history::History>,
     stop: impl std::future::Future<Output = ()>,
     draws: &AtomicUsize,
 ) -> io::Result<()>
@@ -220,6 +248,9 @@ where
 {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut runner = runner::Runner::new(client, tx);
+    if let Some(h) = history {
+        runner = runner.with_history(h);
+    }
     for e in startup(&mut app) {
         runner.apply(e);
     }

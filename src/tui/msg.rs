@@ -37,6 +37,8 @@ pub enum Msg {
     LogChanged,
     /// A token to inline into a curl command was signed (or could not be).
     InlineCurl(Res<String>),
+    /// The history's runs, newest first.
+    History(Res<Vec<crate::history::Run>>),
 }
 
 /// A finished request: what came back, how long it took, and the credential's state after it.
@@ -199,4 +201,27 @@ pub enum Effect {
     CurlWithToken {
         entry: u64,
     },
+    /// Record a finished query in the history (nothing happens with `--no-history`).
+    Record(RecordRun),
+    /// Read the history (answered by `Msg::History`).
+    LoadHistory {
+        starred_only: bool,
+    },
+    /// Star or unstar a run, then read the history again.
+    Star {
+        id: i64,
+        starred: bool,
+        starred_only: bool,
+    },
+}
+
+/// A finished query, as the history keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordRun {
+    pub profile: String,
+    pub user: String,
+    pub body: String,
+    pub row_count: Option<u64>,
+    pub elapsed_ms: u64,
+    pub failed: Option<String>,
 }

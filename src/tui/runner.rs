@@ -4,10 +4,14 @@
 use super::msg::{Answer, CompareWhat, Effect, Msg, Reply, ReqId, Request};
 use crate::api::{ApiError, Client, LogAuth};
 use crate::compare::{self, Comparison, Failure};
+use crate::history::{History, NewRun, RunStatus};
 use std::collections::HashMap;
 use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
+
+/// The history profile runs are kept under (profiles from a config file are not wired in yet).
+pub const PROFILE: &str = "default";
 
 pub struct Runner {
     /// The user the explorer started as: other users are made from it.
@@ -18,6 +22,57 @@ pub struct Runner {
     running: HashMap<ReqId, AbortHandle>,
     /// Whether `Copy` writes OSC 52 to the terminal (tests read the effect instead).
     clipboard: bool,
+    /// The history's own thread, fed in order (a run is recorded before a later read lists
+    /// it); `None` with `--no-history`.
+    history: Option<std::sync::mpsc::Sender<HistoryJob>>,
+}
+
+/// Work for the history thread.
+enum HistoryJob {
+    Record(super::msg::RecordRun),
+    /// Star a run first if asked, then list the runs and answer on the loop's channel.
+    Load {
+        star: Option<(i64, bool)>,
+        starred_only: bool,
+    },
+}
+
+/// Owns the SQLite connection; ends when the runner (its only sender) is dropped.
+fn history_thread(
+    h: History,
+    jobs: std::sync::mpsc::Receiver<HistoryJob>,
+    tx: UnboundedSender<Msg>,
+) {
+    for job in jobs {
+        match job {
+            HistoryJob::Record(run) => {
+                // A history that cannot be written must not disturb exploring.
+                let _ = h.record(&NewRun {
+                    profile: &run.profile,
+                    user: &run.user,
+                    body: &run.body,
+                    row_count: run.row_count,
+                    elapsed_ms: run.elapsed_ms,
+                    status: if run.failed.is_some() {
+                        RunStatus::Failed
+                    } else {
+                        RunStatus::Completed
+                    },
+                    error: run.failed.as_deref(),
+                });
+            }
+            HistoryJob::Load { star, starred_only } => {
+                let result = star
+                    .map(|(id, s)| h.set_starred(id, s).map(|_| ()))
+                    .unwrap_or(Ok(()))
+                    .and_then(|()| h.list(PROFILE, starred_only, 200))
+                    .map_err(|e| e.to_string());
+                if tx.send(Msg::History(result)).is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 impl Runner {
@@ -39,7 +94,20 @@ impl Runner {
             tx,
             running: HashMap::new(),
             clipboard: true,
+            history: None,
         }
+    }
+
+    /// Records runs in `history` and answers history requests from it.
+    pub fn with_history(mut self, history: History) -> Runner {
+        let (jobs, rx) = std::sync::mpsc::channel();
+        let tx = self.tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("mbx-history".into())
+            .spawn(move || history_thread(history, rx, tx));
+        // Without its thread there is no history; exploring goes on.
+        self.history = spawned.ok().map(|_| jobs);
+        self
     }
 
     /// Copies go nowhere (tests assert on the `Copy` effect).
@@ -115,6 +183,17 @@ impl Runner {
                 });
                 self.running.insert(id, task.abort_handle());
             }
+            Effect::Record(run) => {
+                if let Some(jobs) = &self.history {
+                    let _ = jobs.send(HistoryJob::Record(run));
+                }
+            }
+            Effect::LoadHistory { starred_only } => self.load_history(None, starred_only),
+            Effect::Star {
+                id,
+                starred,
+                starred_only,
+            } => self.load_history(Some((id, starred)), starred_only),
             Effect::CurlWithToken { entry } => {
                 let reply = curl_with_token(&self.base, entry);
                 let _ = self.tx.send(Msg::InlineCurl(reply));
@@ -137,6 +216,19 @@ impl Runner {
             }
         }
         false
+    }
+
+    /// Reads the history (after starring a run, if asked) and answers with `Msg::History`.
+    fn load_history(&self, star: Option<(i64, bool)>, starred_only: bool) {
+        let sent = self
+            .history
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(HistoryJob::Load { star, starred_only }).is_ok());
+        if !sent {
+            let _ = self.tx.send(Msg::History(Err(
+                "the history is off (--no-history, or its file could not be opened)".into(),
+            )));
+        }
     }
 
     /// How many requests are still in flight.

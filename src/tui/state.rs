@@ -98,6 +98,17 @@ pub enum Overlay {
     Cell(CellDetail, u16),
     Log(LogView),
     Compare(CompareView),
+    History(HistoryView),
+}
+
+/// The history overlay: past runs, newest first.
+#[derive(Debug, Default)]
+pub struct HistoryView {
+    pub runs: Vec<crate::history::Run>,
+    pub selected: usize,
+    pub loading: bool,
+    pub starred_only: bool,
+    pub error: Option<String>,
 }
 
 /// The request log overlay: a snapshot of the log, refreshed when it changes.

@@ -5,7 +5,7 @@ use super::msg::{Answer, Effect, Msg, Reply, ReqId, Request};
 use super::picker::{Choice, Item, Picker, Step};
 use super::state::*;
 use super::view::layout;
-use super::{grid_keys, log_keys, users};
+use super::{grid_keys, history_keys, log_keys, users};
 use crate::api::types::{Entity, Field, FieldId, FieldType, FieldValues, ItemKind, SearchRequest};
 use crate::query::{
     AggFunction, Aggregation, Arity, FieldRef, Filter, FilterOp, GroupBy, OrderBy, QueryRequest,
@@ -71,6 +71,10 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::InlineCurl(r) => log_keys::inline_curl(app, r),
+        Msg::History(r) => {
+            history_keys::loaded(app, r);
+            Vec::new()
+        }
     }
 }
 
@@ -135,6 +139,7 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         }
         Some(Overlay::Log(_)) => return log_keys::key(app, k),
         Some(Overlay::Compare(_)) => return users::compare_key(app, k),
+        Some(Overlay::History(_)) => return history_keys::key(app, k),
         None => {}
     }
     if app.focus == Focus::Results
@@ -210,6 +215,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         Action::SwitchUser => users::open_switch(app),
         Action::Compare => users::open_compare(app),
         Action::RequestLog => log_keys::open(app),
+        Action::History => history_keys::open(app),
         Action::Sort
         | Action::SearchGrid
         | Action::NextMatch
@@ -1465,6 +1471,7 @@ fn answer(app: &mut App, a: Answer) -> Vec<Effect> {
                 return Vec::new();
             }
             let what = what.clone();
+            let record = history_keys::record(app, &r, a.elapsed);
             app.results.run = match r {
                 Ok(result) => {
                     let mut grid = crate::grid::Grid::new(result.result);
@@ -1488,7 +1495,7 @@ fn answer(app: &mut App, a: Answer) -> Vec<Effect> {
                     Run::Failed { error, what }
                 }
             };
-            Vec::new()
+            record.into_iter().collect()
         }
         Reply::More(r) => {
             grid_keys::more_rows(app, id, r);

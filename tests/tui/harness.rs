@@ -59,7 +59,9 @@ impl Harness {
         app.request_log = Some(client.log().clone());
         let mut h = Harness {
             app,
-            runner: Runner::new(client, tx).without_clipboard(),
+            runner: Runner::new(client, tx)
+                .without_clipboard()
+                .with_history(mbx::history::History::in_memory().expect("an in-memory history")),
             rx,
             _connected: connected,
             sent: Vec::new(),
@@ -205,6 +207,19 @@ impl Harness {
         self.settle().await;
         self.key(KeyCode::Enter);
         self.settle().await;
+    }
+
+    /// Like `open`, from any pane and with the catalog's box emptied first (in the results, `/`
+    /// searches the rows instead).
+    pub async fn open_fresh(&mut self, term: &str) {
+        while self.app.focus != mbx::tui::state::Focus::Catalog {
+            self.key(KeyCode::Tab);
+        }
+        self.key(KeyCode::Char('/'));
+        self.key(KeyCode::Esc);
+        self.key(KeyCode::Esc);
+        self.settle().await;
+        self.open(term).await;
     }
 
     /// Moves the inspector's cursor to the row whose text contains `needle`.

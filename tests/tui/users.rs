@@ -128,11 +128,7 @@ async fn compare_a_search_a_table_and_a_query() {
         snap(&h, "compare_table");
         h.key(KeyCode::Esc);
 
-        // A new search: leave the inspector, clear the box, search again.
-        h.key(KeyCode::Char('/'));
-        h.key(KeyCode::Esc);
-        h.key(KeyCode::Esc);
-        h.open("orders").await;
+        h.open_fresh("orders").await;
         h.key(KeyCode::Char('r'));
         h.settle().await;
         h.key(KeyCode::Char('c'));

@@ -25,6 +25,7 @@ pub fn draw_overlay(app: &App, f: &mut Frame, area: Rect) {
         }
         Some(Overlay::Log(v)) => super::log::draw(app, f, overlay_area(area), v),
         Some(Overlay::Compare(v)) => super::compare::draw(app, f, overlay_area(area), v),
+        Some(Overlay::History(v)) => super::history::draw(app, f, overlay_area(area), v),
     }
 }
 
