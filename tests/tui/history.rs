@@ -57,7 +57,7 @@ async fn runs_are_kept_and_can_be_rerun_edited_and_starred() {
         h.key(KeyCode::Down);
         h.key(KeyCode::Char('s'));
         read(&mut h).await;
-        assert_eq!(runs(&h)[1].0, true);
+        assert!(runs(&h)[1].0, "the older run is starred");
         snap(&h, "history_starred");
         h.key(KeyCode::Char('*'));
         read(&mut h).await;
