@@ -143,11 +143,11 @@ pub struct User {
 }
 
 impl User {
-    /// `email` or `email, group, group` as typed; `None` when it names nobody.
+    /// `email` or `email, group, group` as typed; `None` when it is not an email address.
     pub fn parse(text: &str) -> Option<User> {
         let mut parts = text.split(',').map(str::trim).filter(|p| !p.is_empty());
         let email = parts.next()?.to_string();
-        if email.contains(char::is_whitespace) {
+        if email.contains(char::is_whitespace) || !email.contains('@') {
             return None;
         }
         Some(User {
@@ -224,4 +224,27 @@ pub struct RecordRun {
     pub row_count: Option<u64>,
     pub elapsed_ms: u64,
     pub failed: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_user_is_an_email_and_optional_groups() {
+        assert_eq!(
+            User::parse(" sales@example.com , Sales,  All Users "),
+            Some(User {
+                email: "sales@example.com".into(),
+                groups: vec!["Sales".into(), "All Users".into()],
+            })
+        );
+        assert_eq!(
+            User::parse("a@b.c").map(|u| u.label()),
+            Some("a@b.c".to_string())
+        );
+        assert_eq!(User::parse("  , Sales"), None);
+        assert_eq!(User::parse("two words"), None);
+        assert_eq!(User::parse(" "), None);
+    }
 }

@@ -84,7 +84,8 @@ pub fn open_compare(app: &mut App) -> Vec<Effect> {
 pub fn chosen(app: &mut App, step: Step, value: Option<Value>) -> Vec<Effect> {
     let Some(user) = value.as_ref().and_then(Value::as_str).and_then(User::parse) else {
         if let Some(Overlay::Picker(p)) = &mut app.overlay {
-            p.problem = Some("type an email address".into());
+            p.problem =
+                Some("type an email address (name@example.com), then optionally “, group”".into());
         }
         return Vec::new();
     };

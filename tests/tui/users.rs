@@ -147,6 +147,14 @@ async fn nothing_to_compare_says_so() {
     let mut h = Harness::analyst((80, 24)).await;
     h.key(KeyCode::Char('c'));
     assert!(matches!(&h.app.overlay, Some(Overlay::Error(e)) if e.contains("Nothing to compare")));
+    h.key(KeyCode::Esc);
+    // Not an email: refused in the picker, nothing switches.
+    h.key(KeyCode::Char('u'));
+    h.keys("nobody");
+    h.key(KeyCode::Enter);
+    assert!(matches!(&h.app.overlay, Some(Overlay::Picker(p)) if p.problem.is_some()));
+    assert!(!h.effects.iter().any(|e| matches!(e, Effect::SwitchUser(_))));
+    assert_eq!(h.app.session.email, "analyst@example.com");
 }
 
 #[tokio::test]
