@@ -27,6 +27,28 @@ fn result_of(rows: usize) -> ResultSet {
     rs
 }
 
+/// Nanoseconds this thread has run on a CPU (Linux), so a busy machine does not inflate the
+/// figure the way wall time does.
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// CPU time per frame over many frames, printed next to criterion's wall-clock figures.
+fn cpu_per_frame(name: &str, grid: &Grid, area: Rect) {
+    const FRAMES: u32 = 3000;
+    let mut buf = Buffer::empty(area);
+    let Some(start) = thread_cpu_ns() else { return };
+    for _ in 0..FRAMES {
+        buf.reset();
+        GridView::new(black_box(grid)).render(area, &mut buf);
+    }
+    if let Some(end) = thread_cpu_ns() {
+        let per = (end - start) as f64 / f64::from(FRAMES) / 1000.0;
+        eprintln!("cpu time per frame {name}: {per:.1} µs");
+    }
+}
+
 fn render(c: &mut Criterion) {
     let area = Rect::new(0, 0, 200, 50);
     let mut group = c.benchmark_group("grid_render_200x50");
@@ -34,6 +56,7 @@ fn render(c: &mut Criterion) {
         let mut grid = Grid::new(result_of(rows));
         grid.set_viewport(area.width, area.height);
         let mut buf = Buffer::empty(area);
+        cpu_per_frame(&format!("top/{rows}"), &grid, area);
         group.bench_with_input(BenchmarkId::new("top", rows), &rows, |b, _| {
             b.iter(|| {
                 buf.reset();
@@ -42,6 +65,7 @@ fn render(c: &mut Criterion) {
         });
         grid.move_rows((rows / 2) as isize);
         grid.move_cols(10);
+        cpu_per_frame(&format!("middle/{rows}"), &grid, area);
         group.bench_with_input(BenchmarkId::new("middle", rows), &rows, |b, _| {
             b.iter(|| {
                 buf.reset();

@@ -161,6 +161,8 @@ impl<'de> Deserialize<'de> for Rows {
                     width = row.len();
                     rows.push(row);
                 }
+                // The list grew by doubling without a length hint: give back the slack.
+                rows.shrink_to_fit();
                 Ok(Rows(rows))
             }
         }

@@ -3,6 +3,8 @@
 
 #[path = "client/common.rs"]
 mod common;
+#[path = "client/compare.rs"]
+mod compare;
 #[path = "client/endpoints.rs"]
 mod endpoints;
 #[path = "client/headless.rs"]

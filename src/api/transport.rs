@@ -45,6 +45,8 @@ pub struct Raw {
     pub content_type: String,
     pub version: Option<String>,
     pub body: Bytes,
+    /// How long this one exchange took (not counting renewals or retries before it).
+    pub elapsed: Duration,
     /// Credentials that must not appear in anything derived from `body`.
     pub redactions: Vec<Secret>,
 }
@@ -54,7 +56,8 @@ impl Raw {
         (200..300).contains(&self.status)
     }
 
-    fn text(&self) -> String {
+    /// The body as text with every credential this request carried replaced.
+    pub fn text(&self) -> String {
         let text = String::from_utf8_lossy(&self.body);
         let secrets: Vec<&str> = self.redactions.iter().map(Secret::expose).collect();
         super::log::redact(&text, &secrets)
@@ -145,9 +148,9 @@ impl Raw {
                 };
             }
             if let Some(message) = s("message") {
-                return self.by_status(one_line(&message, 300), ctx, user, true);
+                return self.by_status(one_line(&message, 300), ctx, user);
             }
-            return self.by_status(one_line(&text, 300), ctx, user, true);
+            return self.by_status(one_line(&text, 300), ctx, user);
         }
         let message = if text.trim().is_empty() {
             http::StatusCode::from_u16(status)
@@ -158,10 +161,10 @@ impl Raw {
         } else {
             one_line(&text, 300)
         };
-        self.by_status(message, ctx, user, false)
+        self.by_status(message, ctx, user)
     }
 
-    fn by_status(&self, message: String, ctx: &Ctx, user: &str, json: bool) -> ApiError {
+    fn by_status(&self, message: String, ctx: &Ctx, user: &str) -> ApiError {
         let status = self.status;
         match status {
             401 => ApiError::Auth {
@@ -187,7 +190,7 @@ impl Raw {
                 action: ctx.action.clone(),
                 query: ctx.query,
             },
-            s if s >= 500 || json => ApiError::Server {
+            s if s >= 500 => ApiError::Server {
                 status,
                 message,
                 action: ctx.action.clone(),
@@ -339,7 +342,15 @@ pub fn send_error(e: &reqwest::Error, url: &str, timeout: Duration) -> ApiError 
     }
     let detail = details.last().cloned().unwrap_or_else(|| e.to_string());
     let all = details.join(" ").to_ascii_lowercase();
-    if all.contains("certificate") || all.contains("tls") || all.contains("handshake") {
+    // On https, a connect failure that is not refused, reset or timed out happened in the TLS
+    // handshake (rustls reports it through an opaque I/O error).
+    let tls_connect = url.starts_with("https:") && e.is_connect();
+    if tls_connect
+        || all.contains("certificate")
+        || all.contains("tls")
+        || all.contains("handshake")
+        || all.contains("corrupt message")
+    {
         return ApiError::Tls { url, detail };
     }
     if all.contains("connection closed") || all.contains("incomplete message") {
@@ -364,6 +375,7 @@ mod tests {
             content_type: ct.into(),
             version: None,
             body: Bytes::from(body.to_string()),
+            elapsed: Duration::ZERO,
             redactions: vec![Secret::new("SEKRET-TOKEN")],
         }
     }
@@ -405,6 +417,12 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "the server failed to read table 4 (500): NPE"
+        );
+        let e = raw(402, "application/json", r#"{"message":"Agent API is a paid feature.","status":"error-premium-feature-not-available"}"#)
+            .error(&ctx(), "a@x");
+        assert_eq!(
+            e.to_string(),
+            "the server answered 402 to read table 4: Agent API is a paid feature."
         );
         let e = raw(404, "text/plain", "Not found.").error(&ctx(), "a@x");
         assert_eq!(e.to_string(), "table 4 not found (404): Not found.");

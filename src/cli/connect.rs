@@ -49,7 +49,9 @@ pub enum ConnectError {
         "config profiles are not available yet: drop --profile/--config (or MBX_PROFILE/MBX_CONFIG)"
     )]
     ProfilesNotAvailable,
-    #[error("the built-in sandbox has no {0} profile yet: use --sandbox e2 or e3")]
+    #[error("--timeout must be at least 1 second")]
+    ZeroTimeout,
+    #[error("the client does not speak the sandbox's {0} profile yet: use --sandbox e2 or e3")]
     SandboxProfile(&'static str),
     #[error("cannot start the built-in sandbox: {0}")]
     Sandbox(String),
@@ -61,6 +63,8 @@ impl ConnectError {
     /// Flag problems are usage errors (2); a failed client follows its own code.
     pub fn exit_code(&self) -> u8 {
         match self {
+            // A client refusing its configuration (a malformed URL) is a usage error too.
+            ConnectError::Api(ApiError::Config(_)) => 2,
             ConnectError::Api(e) => e.exit_code(),
             ConnectError::Sandbox(_) => 1,
             _ => 2,
@@ -117,6 +121,9 @@ fn era_of(choice: ApiChoice) -> ApiEra {
 /// Connects as `conn` says; without `--url`, starts the sandbox first (call inside a runtime).
 pub async fn connect(conn: &ConnArgs) -> Result<Connected, ConnectError> {
     let conn = resolve(conn)?;
+    if conn.timeout == Some(0) {
+        return Err(ConnectError::ZeroTimeout);
+    }
     let mode = conn.auth.unwrap_or(AuthMode::Jwt);
     let secret = read_secret(&conn)?;
     let (base_url, secret, email, sandbox, sandbox_era) = match &conn.url {
@@ -161,6 +168,7 @@ pub async fn connect(conn: &ConnArgs) -> Result<Connected, ConnectError> {
             let era = match profile {
                 Profile::E2 => ApiEra::E2,
                 Profile::E3 => ApiEra::E3,
+                Profile::Latest => ApiEra::Latest,
             };
             (sb.url(), Some(secret), email, Some(sb), Some(era))
         }

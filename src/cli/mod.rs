@@ -31,7 +31,8 @@ pub struct Cli {
 }
 
 /// How to reach and authenticate to a server; shared by the explorer and every headless command.
-#[derive(Debug, Clone, Default, Args)]
+/// Its `Debug` hides the secret and the API key (see the impl below).
+#[derive(Clone, Default, Args)]
 pub struct ConnArgs {
     /// Metabase base URL (https://metabase.example). Without it, an in-process sandbox answers.
     #[arg(long, env = "MBX_URL", value_name = "URL")]
@@ -323,6 +324,29 @@ pub enum ConfigAction {
     Path,
 }
 
+impl std::fmt::Debug for ConnArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        f.debug_struct("ConnArgs")
+            .field("url", &self.url)
+            .field("email", &self.email)
+            .field("secret", &hidden(&self.secret))
+            .field("secret_env", &self.secret_env)
+            .field("secret_file", &self.secret_file)
+            .field("auth", &self.auth)
+            .field("api_key", &hidden(&self.api_key))
+            .field("email_claim", &self.email_claim)
+            .field("groups", &self.groups)
+            .field("renewal_age", &self.renewal_age)
+            .field("api", &self.api)
+            .field("timeout", &self.timeout)
+            .field("profile", &self.profile)
+            .field("config", &self.config)
+            .field("sandbox", &self.sandbox)
+            .finish()
+    }
+}
+
 impl ConnArgs {
     /// Fills what this set leaves unset from `outer` (flags after a subcommand win over flags
     /// before it).
@@ -422,6 +446,21 @@ mod tests {
         let man = String::from_utf8_lossy(&man);
         assert!(man.contains(".TH mbx"), "{man}");
         assert!(man.contains("serve"));
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret_and_the_key() {
+        let conn = ConnArgs {
+            secret: Some("s3cr3t-shared".into()),
+            api_key: Some("mb_key_value".into()),
+            ..ConnArgs::default()
+        };
+        let text = format!("{conn:?}");
+        assert!(
+            !text.contains("s3cr3t-shared") && !text.contains("mb_key_value"),
+            "{text}"
+        );
+        assert!(text.contains("<redacted>"));
     }
 
     #[test]

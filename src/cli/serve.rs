@@ -10,6 +10,7 @@ use std::process::ExitCode;
 pub enum ServeProfile {
     E2,
     E3,
+    Latest,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -79,6 +80,7 @@ impl ServeArgs {
             profile: match self.profile {
                 ServeProfile::E2 => Profile::E2,
                 ServeProfile::E3 => Profile::E3,
+                ServeProfile::Latest => Profile::Latest,
             },
             scale: self.scale,
             db_path: self.db.clone(),
@@ -161,5 +163,90 @@ async fn wait_for_stop() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn serve_args(args: &[&str]) -> ServeArgs {
+        let argv = ["mbx", "serve"].iter().chain(args).copied();
+        match Cli::try_parse_from(argv) {
+            Ok(Cli {
+                command: Some(Command::Serve(a)),
+                ..
+            }) => a,
+            other => panic!("did not parse: {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_sandbox_defaults() {
+        let c = serve_args(&[]).config();
+        let d = SandboxConfig::default();
+        assert_eq!(c.host, d.host);
+        assert_eq!(c.port, 0);
+        assert_eq!(c.secret.as_deref(), Some(sandbox::DEMO_SECRET));
+        assert_eq!(c.jwt_email_claim, "email");
+        assert_eq!(c.jwt_max_age_secs, 180);
+        assert_eq!(c.session_max_age_secs, 14 * 24 * 3600);
+        assert_eq!(c.profile, Profile::E2);
+        assert_eq!(c.scale, 1);
+        assert!(c.db_path.is_none());
+    }
+
+    #[test]
+    fn every_flag_reaches_the_config() {
+        let c = serve_args(&[
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8123",
+            "--jwt-email-claim",
+            "mail",
+            "--jwt-max-age",
+            "30",
+            "--session-max-age",
+            "60",
+            "--profile",
+            "e3",
+            "--scale",
+            "3",
+            "--db",
+            "/tmp/x.db",
+            "--strict-sso",
+            "--api-key",
+            "k1=a@example.com",
+            "--api-key",
+            "k2=b@example.com",
+            "--secret",
+            "s",
+        ])
+        .config();
+        assert_eq!((c.host.as_str(), c.port), ("0.0.0.0", 8123));
+        assert_eq!(c.jwt_email_claim, "mail");
+        assert_eq!((c.jwt_max_age_secs, c.session_max_age_secs), (30, 60));
+        assert_eq!((c.profile, c.scale), (Profile::E3, 3));
+        assert_eq!(c.db_path, Some(PathBuf::from("/tmp/x.db")));
+        assert!(c.strict_sso);
+        assert_eq!(c.api_keys.len(), 2);
+        assert_eq!(c.secret.as_deref(), Some("s"));
+        assert!(serve_args(&["--no-jwt"]).config().secret.is_none());
+    }
+
+    #[test]
+    fn bad_flags_are_usage_errors() {
+        for bad in [
+            vec!["--api-key", "nokey"],
+            vec!["--scale", "0"],
+            vec!["--profile", "e9"],
+            vec!["--no-jwt", "--secret", "s"],
+        ] {
+            let argv = ["mbx", "serve"].into_iter().chain(bad.iter().copied());
+            assert!(Cli::try_parse_from(argv).is_err(), "{bad:?}");
+        }
     }
 }

@@ -155,9 +155,14 @@ impl ChartSpec {
 
     /// A note under the chart: how much is shown and what was left out.
     pub fn note(&self) -> Option<String> {
+        self.note_showing(self.points.len())
+    }
+
+    /// [`ChartSpec::note`] when only the first `shown` bars fit on screen.
+    pub fn note_showing(&self, shown: usize) -> Option<String> {
         let mut parts = Vec::new();
-        if self.kind == ChartKind::Bar && self.points.len() < self.total {
-            parts.push(format!("showing {} of {}", self.points.len(), self.total));
+        if self.kind == ChartKind::Bar && shown < self.total {
+            parts.push(format!("showing {shown} of {}", self.total));
         }
         if self.skipped > 0 {
             parts.push(format!("{} rows with empty values left out", self.skipped));
@@ -288,29 +293,44 @@ impl Widget for ChartView<'_> {
             }
         };
         let title = format!(" {} by {} ", spec.y_title, spec.x_title);
+        let (lo, hi) = spec.y_bounds();
+        let horizontal_bars = spec.kind == ChartKind::Bar && lo >= 0.0;
+        // Horizontal bars take one line each: only as many as fit are drawn, and the note says so.
+        let shown = if horizontal_bars {
+            spec.points
+                .len()
+                .min(usize::from(area.height.saturating_sub(2)).max(1))
+        } else {
+            spec.points.len()
+        };
         let mut block = Block::default()
             .borders(Borders::ALL)
             .title(Line::from(title));
-        if let Some(note) = spec.note() {
+        if let Some(note) = spec.note_showing(shown) {
             block = block.title_bottom(Line::from(Span::styled(
                 format!(" {note} "),
                 self.styles.muted,
             )));
         }
-        let (lo, hi) = spec.y_bounds();
-        let all_positive = lo >= 0.0;
-        match spec.kind {
-            ChartKind::Bar if all_positive => self.render_bars(spec, block, area, buf),
-            _ => self.render_xy(spec, block, (lo, hi), area, buf),
+        if horizontal_bars {
+            self.render_bars(spec, shown, block, area, buf);
+        } else {
+            self.render_xy(spec, block, (lo, hi), area, buf);
         }
     }
 }
 
 impl ChartView<'_> {
     /// Horizontal bars, one line each, labelled with the category (values never negative here).
-    fn render_bars(&self, spec: &ChartSpec, block: Block, area: Rect, buf: &mut Buffer) {
-        let inner_height = usize::from(area.height.saturating_sub(2));
-        let fit = spec.points.len().min(inner_height.max(1));
+    fn render_bars(
+        &self,
+        spec: &ChartSpec,
+        fit: usize,
+        block: Block,
+        area: Rect,
+        buf: &mut Buffer,
+    ) {
+        let fit = fit.min(spec.points.len());
         let label_width = spec
             .points
             .iter()
@@ -318,7 +338,7 @@ impl ChartView<'_> {
             .max()
             .unwrap_or(1)
             .clamp(1, 24);
-        let (_, hi) = spec.y_bounds();
+        let hi = spec.points[..fit].iter().map(|p| p.y).fold(0.0, f64::max);
         // BarChart takes whole numbers: scale so the largest bar keeps three digits of precision.
         let scale = if hi > 0.0 { 1_000_000.0 / hi } else { 1.0 };
         let bars: Vec<Bar> = spec.points[..fit]
@@ -330,16 +350,6 @@ impl ChartView<'_> {
                     .label(Line::from(truncate(&p.label, label_width).into_owned()))
             })
             .collect();
-        let mut block = block;
-        if fit < spec.points.len() {
-            block = block.title_top(
-                Line::from(Span::styled(
-                    format!(" showing {fit} of {} ", spec.total),
-                    self.styles.muted,
-                ))
-                .right_aligned(),
-            );
-        }
         BarChart::horizontal(Vec::<Bar>::new())
             .data(BarGroup::new(bars))
             .bar_width(1)
@@ -379,6 +389,10 @@ impl ChartView<'_> {
             if x_labels.last() != Some(&p.label) && !x_labels.contains(&p.label) {
                 x_labels.push(p.label.clone());
             }
+        }
+        if x_labels.len() == 1 {
+            // One point sits in the middle; the axis draws labels only in twos or more.
+            x_labels = vec![String::new(), x_labels.remove(0), String::new()];
         }
         let graph = match spec.kind {
             ChartKind::Bar => GraphType::Bar,

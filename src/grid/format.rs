@@ -183,6 +183,15 @@ fn time_unit<'a>(column: &Column, sample: impl Iterator<Item = &'a Cell>) -> Tim
 
 /// Cuts `text` to at most `width` terminal columns, ending with `…` when it had to cut.
 pub fn truncate(text: &str, width: usize) -> Cow<'_, str> {
+    if text.is_ascii() {
+        if text.len() <= width {
+            return Cow::Borrowed(text);
+        }
+        if width == 0 {
+            return Cow::Borrowed("");
+        }
+        return Cow::Owned(format!("{}…", &text[..width - 1]));
+    }
     if text.width() <= width {
         return Cow::Borrowed(text);
     }

@@ -9,7 +9,7 @@ pub mod format;
 pub mod sort;
 mod view;
 
-pub use chart::{ChartKind, ChartSpec, ChartView, NotChartable};
+pub use chart::{ChartKind, ChartPoint, ChartSpec, ChartStyles, ChartView, NotChartable};
 pub use format::{ColumnFormat, FormatOptions, NULL_TEXT};
 pub use sort::Direction;
 pub use view::{GridStyles, GridView, PopupView};

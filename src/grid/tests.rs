@@ -363,6 +363,10 @@ fn snapshot_empty_result() {
     empty.rows.clear();
     let g = Grid::new(empty);
     snap!("grid_empty_80x24", render(&g, 80, 24).backend().to_string());
+    snap!(
+        "grid_empty_200x50",
+        render(&g, 200, 50).backend().to_string()
+    );
     let none = Grid::new(ResultSet::default());
     snap!(
         "grid_no_columns_80x24",
@@ -395,6 +399,10 @@ fn snapshot_wide_result_scrolled_right_with_frozen_columns() {
         "grid_wide_scrolled_80x24",
         render(&g, 80, 24).backend().to_string()
     );
+    snap!(
+        "grid_wide_scrolled_200x50",
+        render(&g, 200, 50).backend().to_string()
+    );
     g.set_frozen(2);
     snap!(
         "grid_frozen_80x24",
@@ -413,6 +421,10 @@ fn snapshot_sorted_with_search_highlight_and_styles() {
     g.move_cols(1);
     g.toggle_sort();
     g.search("o");
+    snap!(
+        "grid_search_200x50",
+        render(&g, 200, 50).backend().to_string()
+    );
     let terminal = render(&g, 80, 24);
     snap!("grid_search_80x24", terminal.backend().to_string());
     let buf = terminal.backend().buffer();
@@ -641,4 +653,47 @@ fn a_click_selects_the_cell_under_it() {
     assert_eq!(g.cursor(), (0, 1));
     g.select(99, 0);
     assert_eq!(g.cursor(), (0, 1), "past the end is ignored");
+}
+
+#[test]
+fn a_bar_chart_taller_than_the_screen_says_how_many_it_shows() {
+    let rs = ResultSet {
+        columns: vec![column("CITY", "type/Text"), column("count", "type/Integer")],
+        rows: (0..120)
+            .map(|i| vec![Cell::Text(format!("city {i}").into()), Cell::Int(i)].into_boxed_slice())
+            .collect(),
+    };
+    let spec = ChartSpec::from_result(&rs);
+    let mut buf = Buffer::empty(Rect::new(0, 0, 80, 24));
+    ChartView::new(&spec).render(buf.area, &mut buf);
+    let text = buffer_text(&buf);
+    snap!("chart_many_bars_80x24", text.clone());
+    assert!(text.contains("showing 22 of 120"), "{text}");
+    assert!(
+        text.contains("city 21") && !text.contains("city 22"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_one_row_line_chart_draws_its_single_point() {
+    let rs = ResultSet {
+        columns: vec![
+            column("CREATED_AT", "type/Date"),
+            column("sum", "type/Float"),
+        ],
+        rows: vec![vec![Cell::Text("2024-03-01".into()), Cell::Float(-12.5)].into_boxed_slice()],
+    };
+    let spec = ChartSpec::from_result(&rs);
+    assert_eq!(spec.as_ref().map(|s| s.kind), Ok(ChartKind::Line));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 80, 24));
+    ChartView::new(&spec).render(buf.area, &mut buf);
+    let text = buffer_text(&buf);
+    assert!(text.contains("sum by CREATED_AT"), "{text}");
+    assert!(text.contains("2024-03-01"), "{text}");
+    let braille = text
+        .chars()
+        .filter(|c| ('\u{2801}'..='\u{28ff}').contains(c))
+        .count();
+    assert!(braille >= 1, "the point is drawn: {text}");
 }

@@ -140,9 +140,16 @@ impl Widget for GridView<'_> {
         if area.is_empty() {
             return;
         }
+        // Never draw outside the buffer, whatever area the caller passes.
+        let area = area.intersection(buf.area);
+        if area.is_empty() {
+            return;
+        }
         let grid = self.grid;
         let st = &self.styles;
-        buf.set_style(area, st.cell);
+        if st.cell != Style::default() {
+            buf.set_style(area, st.cell);
+        }
         if grid.shown_columns().is_empty() {
             buf.set_stringn(
                 area.x,
@@ -246,8 +253,8 @@ impl Widget for GridView<'_> {
     }
 }
 
-/// Writes `text` into a placed column, cut with an ellipsis to its width; returns where the
-/// text starts and the text as shown.
+/// Writes `text` into a placed column, cut with an ellipsis to its width and padded with the
+/// same style; returns where the text starts and the text as shown.
 fn put<'t>(
     buf: &mut Buffer,
     p: &Placed,
@@ -258,15 +265,42 @@ fn put<'t>(
 ) -> (u16, Cow<'t, str>) {
     let width = usize::from(p.width);
     let shown = truncate(text, width);
-    let w = shown.width() as u16;
-    let x = if right_align {
-        p.x + p.width.saturating_sub(w)
+    let w = shown.width();
+    let lead = if right_align { width - w.min(width) } else { 0 };
+    let x = p.x + lead as u16;
+    if shown.chars().all(|c| c.is_ascii() || c == '…') {
+        // Fast path for the common case: one char is one cell, no grapheme segmentation, and
+        // symbols come from static strings instead of being built per cell.
+        let start = buf.index_of(p.x, y);
+        let mut chars = shown.chars();
+        for (i, cell) in buf.content[start..start + width].iter_mut().enumerate() {
+            let ch = if i >= lead { chars.next() } else { None };
+            let symbol = static_symbol(ch);
+            // A fresh frame is mostly blank: padding needs no new symbol there.
+            if cell.symbol() != symbol {
+                cell.set_symbol(symbol);
+            }
+            cell.set_style(style);
+        }
     } else {
-        p.x
-    };
-    buf.set_style(Rect::new(p.x, y, p.width, 1), style);
-    buf.set_stringn(x, y, &shown, width, style);
+        buf.set_style(Rect::new(p.x, y, p.width, 1), style);
+        buf.set_stringn(x, y, &shown, width, style);
+    }
     (x, shown)
+}
+
+/// Printable ASCII, so a cell's symbol can borrow a static one-character slice.
+const PRINTABLE: &str = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+
+fn static_symbol(ch: Option<char>) -> &'static str {
+    match ch {
+        Some('…') => "…",
+        Some(c @ ' '..='~') => {
+            let i = c as usize - 0x20;
+            PRINTABLE.get(i..i + 1).unwrap_or(" ")
+        }
+        _ => " ",
+    }
 }
 
 /// The cell popup: the full value, wrapped, in a bordered box that clears what is under it.
@@ -323,5 +357,24 @@ impl Widget for PopupView<'_> {
             .scroll((self.scroll, 0))
             .block(block)
             .render(area, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_printable_ascii_char_has_its_own_static_symbol() {
+        for c in ' '..='~' {
+            assert_eq!(static_symbol(Some(c)), c.to_string());
+        }
+        assert_eq!(
+            static_symbol(Some('\u{1b}')),
+            " ",
+            "control characters never reach the terminal"
+        );
+        assert_eq!(static_symbol(Some('…')), "…");
+        assert_eq!(static_symbol(None), " ");
     }
 }

@@ -78,7 +78,7 @@ pub struct Page {
 
 pub fn row_cap(profile: Profile, aggregated: bool) -> u64 {
     match (profile, aggregated) {
-        (Profile::E3, _) => 200,
+        (Profile::E3 | Profile::Latest, _) => 200,
         (Profile::E2, false) => 2000,
         (Profile::E2, true) => 10_000,
     }
@@ -95,9 +95,9 @@ struct Ctx<'a> {
 }
 
 /// A compiled expression and what it yields.
-struct Expr {
+struct Expr<'a> {
     sql: String,
-    field: Option<Field>,
+    field: Option<&'a Field>,
     via: Option<i64>,
     unit: Option<TemporalUnit>,
 }
@@ -132,7 +132,7 @@ fn clause(v: &Value) -> Result<Parts<'_>, Failure> {
 const MAX_DEPTH: usize = 32;
 
 impl<'a> Ctx<'a> {
-    fn field_ref(&mut self, v: &Value) -> Result<Expr, Failure> {
+    fn field_ref(&mut self, v: &Value) -> Result<Expr<'a>, Failure> {
         let (op, opts, args) = clause(v)?;
         if op != "field" {
             return Err(invalid(format!("expected a field reference, got {op}")));
@@ -200,14 +200,14 @@ impl<'a> Ctx<'a> {
         };
         Ok(Expr {
             sql,
-            field: Some(field.clone()),
+            field: Some(field),
             via,
             unit,
         })
     }
 
     /// A filter's left side: a field, or `get-year`-style extraction of one.
-    fn operand(&mut self, v: &Value) -> Result<Expr, Failure> {
+    fn operand(&mut self, v: &Value) -> Result<Expr<'a>, Failure> {
         let (op, _, args) = clause(v)?;
         let unit = match op {
             "field" => return self.field_ref(v),
@@ -221,8 +221,8 @@ impl<'a> Ctx<'a> {
             other => return Err(invalid(format!("unsupported expression {other}"))),
         };
         let inner = self.field_ref(args.first().ok_or_else(|| invalid("missing argument"))?)?;
-        let field = inner.field.clone();
-        if !field.as_ref().is_some_and(Field::is_temporal) {
+        let field = inner.field;
+        if !field.is_some_and(Field::is_temporal) {
             return Err(invalid(format!("{op} needs a temporal field")));
         }
         Ok(Expr {
@@ -239,8 +239,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// The right side of a comparison with `lhs`, as SQL with bound parameters.
-    fn literal(&mut self, lhs: &Expr, v: &Value) -> Result<String, Failure> {
-        let temporal = lhs.field.as_ref().is_some_and(Field::is_temporal);
+    fn literal(&mut self, lhs: &Expr<'a>, v: &Value) -> Result<String, Failure> {
+        let temporal = lhs.field.is_some_and(Field::is_temporal);
         let extracted = lhs.unit.is_some_and(TemporalUnit::is_extraction);
         if temporal && !extracted {
             let text = match v {
@@ -266,8 +266,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// A date-only value compared without a unit compares whole days.
-    fn day_if_date_only(&mut self, lhs: Expr, values: &[Value]) -> Result<Expr, Failure> {
-        let temporal = lhs.field.as_ref().is_some_and(Field::is_temporal);
+    fn day_if_date_only(&mut self, lhs: Expr<'a>, values: &[Value]) -> Result<Expr<'a>, Failure> {
+        let temporal = lhs.field.is_some_and(Field::is_temporal);
         let date_only = values
             .iter()
             .all(|v| v.as_str().is_some_and(|s| s.len() == 10));
@@ -451,8 +451,8 @@ impl<'a> Ctx<'a> {
                     args.first()
                         .ok_or_else(|| invalid(format!("{op} needs a field")))?,
                 )?;
-                let field = e.field.clone().ok_or_else(|| invalid("no field"))?;
-                let label = column_label(self.catalog, &field, e.via);
+                let field = e.field.ok_or_else(|| invalid("no field"))?;
+                let label = column_label(self.catalog, field, e.via);
                 let numeric = matches!(
                     field.base_type,
                     "type/Integer" | "type/BigInteger" | "type/Float" | "type/Decimal"
@@ -651,8 +651,8 @@ pub fn compile(
     let mut group_exprs = Vec::new();
     for b in breakouts {
         let e = ctx.field_ref(b)?;
-        let field = e.field.clone().ok_or_else(|| invalid("no field"))?;
-        let label = column_label(catalog, &field, e.via);
+        let field = e.field.ok_or_else(|| invalid("no field"))?;
+        let label = column_label(catalog, field, e.via);
         let (display, base) = match e.unit {
             Some(u) if u.is_extraction() => (
                 format!("{label}: {}", u.label()),
@@ -713,8 +713,8 @@ pub fn compile(
         };
         for r in &refs {
             let e = ctx.field_ref(r)?;
-            let field = e.field.clone().ok_or_else(|| invalid("no field"))?;
-            let label = column_label(catalog, &field, e.via);
+            let field = e.field.ok_or_else(|| invalid("no field"))?;
+            let label = column_label(catalog, field, e.via);
             let display = match e.unit {
                 Some(u) => format!("{label}: {}", u.label()),
                 None => label,
@@ -767,7 +767,13 @@ pub fn compile(
             format!("{}", breakouts.len() + i + 1)
         } else {
             let e = ctx.field_ref(target)?;
-            match select.iter().position(|(sql, _)| *sql == e.sql) {
+            let same_field = |c: &Col| {
+                c.source == "breakout" && c.field_id == e.field.map(|f| f.id) && e.unit.is_none()
+            };
+            let exact = select.iter().position(|(sql, _)| *sql == e.sql);
+            // An unbucketed field orders its breakout, whatever that breakout's unit.
+            let breakout = select.iter().position(|(_, c)| same_field(c));
+            match exact.or(breakout) {
                 Some(i) => format!("{}", i + 1),
                 None if aggregated => {
                     return Err(invalid(
@@ -794,7 +800,7 @@ pub fn compile(
     let (limit, offset) = match page {
         Some(p) => (
             p.size.min(cap),
-            p.size.min(cap) * p.number.saturating_sub(1),
+            p.size.min(cap).saturating_mul(p.number.saturating_sub(1)),
         ),
         None => {
             let own = match stage.get("limit") {

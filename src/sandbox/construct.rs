@@ -56,12 +56,15 @@ fn opts() -> Value {
 /// Parses and validates a request body (kind-3 errors name the offending params).
 pub fn parse_request(body: &Value) -> Result<QueryRequest, ApiError> {
     let mut body = body.clone();
-    if let Some(obj) = body.as_object_mut()
-        && !obj.contains_key("table_id")
-    {
-        // Metric requests take only filters and group_by; other keys are ignored (open map).
-        for key in ["fields", "aggregations", "order_by", "limit"] {
-            obj.remove(key);
+    if let Some(obj) = body.as_object_mut() {
+        if obj.get("table_id").is_some_and(|v| !v.is_null()) {
+            // A table request ignores metric_id.
+            obj.remove("metric_id");
+        } else {
+            // Metric requests take only filters and group_by; other keys are ignored (open map).
+            for key in ["fields", "aggregations", "order_by", "limit"] {
+                obj.remove(key);
+            }
         }
     }
     QueryRequest::from_body(&body).map_err(|problem| match problem {
@@ -133,7 +136,7 @@ impl<'a> Builder<'a> {
                         StatusCode::NOT_FOUND,
                         format!("No metric found with metric_id {id}"),
                     ),
-                    Profile::E3 => ApiError::not_found(),
+                    Profile::E3 | Profile::Latest => ApiError::not_found(),
                 })?;
                 if !self.perms.can_read_collection(metric.collection.name)
                     || !self.perms.can_read_table(self.catalog, metric.table_id)

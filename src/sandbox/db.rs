@@ -173,16 +173,6 @@ fn load(conn: &mut Connection, specs: &[TableSpec]) -> Result<(), rusqlite::Erro
             insert.execute(rusqlite::params_from_iter(row.iter()))?;
         }
     }
-    for spec in specs {
-        for c in spec.cols.iter().filter(|c| c.fk.is_some()) {
-            tx.execute_batch(&format!(
-                "CREATE INDEX IF NOT EXISTS {} ON {} ({});",
-                quote(&format!("idx_{}_{}", spec.sql_name, c.name)),
-                quote(&spec.sql_name),
-                quote(c.name)
-            ))?;
-        }
-    }
     tx.commit()
 }
 

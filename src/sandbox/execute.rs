@@ -22,7 +22,7 @@ use std::time::Instant;
 /// Integers beyond this are sent as strings (JavaScript's safe range).
 const JS_SAFE: i64 = 9_007_199_254_740_991;
 
-fn accepted(body: Value) -> Response {
+pub(super) fn accepted(body: Value) -> Response {
     let mut res = (StatusCode::ACCEPTED, body.to_string()).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -68,7 +68,12 @@ pub async fn execute(
 }
 
 /// Runs a decoded query and builds the 202 body (`completed` or `failed`).
-async fn run(state: &AppState, who: &Identity, query: Value, page: Option<Page>) -> Value {
+pub(super) async fn run(
+    state: &AppState,
+    who: &Identity,
+    query: Value,
+    page: Option<Page>,
+) -> Value {
     let started = started_at();
     let clock = Instant::now();
     let perms = who.user.perms();
@@ -110,7 +115,7 @@ async fn run(state: &AppState, who: &Identity, query: Value, page: Option<Page>)
     }
 }
 
-fn cell(v: Sql) -> Value {
+pub(super) fn cell(v: Sql) -> Value {
     match v {
         Sql::Null => Value::Null,
         Sql::Integer(i) if i.abs() > JS_SAFE => Value::from(i.to_string()),

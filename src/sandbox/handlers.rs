@@ -44,6 +44,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     } else {
         agent
     };
+    let agent = match state.config.profile {
+        Profile::Latest => super::latest::routes(),
+        _ => agent,
+    };
     // Metabase's router has no 405: a path matched with another method is simply unknown.
     let agent = agent
         .fallback(no_endpoint)

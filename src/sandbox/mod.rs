@@ -13,6 +13,7 @@ mod execute;
 mod fieldref;
 mod generate;
 mod handlers;
+pub mod latest;
 mod perms;
 mod read;
 mod search;
@@ -38,6 +39,8 @@ pub enum Profile {
     #[default]
     E2,
     E3,
+    /// The newest surface (`agent-api-latest.md`), served by `latest`.
+    Latest,
 }
 
 impl Profile {
@@ -45,7 +48,7 @@ impl Profile {
     pub(crate) fn default_limit(self) -> u64 {
         match self {
             Profile::E2 => 100,
-            Profile::E3 => 200,
+            Profile::E3 | Profile::Latest => 200,
         }
     }
 }

@@ -44,7 +44,7 @@ pub fn field_json(
                 m.insert("description".into(), json!(d));
             }
         }
-        Profile::E3 => {
+        Profile::E3 | Profile::Latest => {
             m.insert("display_name".into(), json!(field.display_name));
             if let Some(d) = &field.description {
                 m.insert("description".into(), json!(d));
@@ -374,6 +374,7 @@ fn field_values(
         ));
     }
     let limit = count_param(q, "limit", 30)?;
+    let offset = count_param(q, "offset", 0)?;
     let catalog = &state.catalog;
     let perms = who.user.perms();
     let (index, columns) = if is_metric {
@@ -399,7 +400,7 @@ fn field_values(
     let values: Option<Vec<Value>> = field
         .values
         .as_ref()
-        .map(|v| v.iter().take(limit).cloned().collect());
+        .map(|v| v.iter().skip(offset).take(limit).cloned().collect());
     Ok(match state.config.profile {
         Profile::E2 => {
             let mut m = Map::new();
@@ -411,7 +412,7 @@ fn field_values(
             }
             Value::Object(m)
         }
-        Profile::E3 => {
+        Profile::E3 | Profile::Latest => {
             let mut inner = Map::new();
             if let Some(fp) = &field.fingerprint {
                 inner.insert("statistics".into(), fp.to_json(true));

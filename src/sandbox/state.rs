@@ -19,7 +19,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn build(config: SandboxConfig) -> Result<AppState, SandboxError> {
+    pub fn build(mut config: SandboxConfig) -> Result<AppState, SandboxError> {
+        // A blank shared secret means JWT is not configured, as in Metabase's settings.
+        if config
+            .secret
+            .as_deref()
+            .is_some_and(|s| s.trim().is_empty())
+        {
+            config.secret = None;
+        }
         let (db, catalog) = Db::build(&config)?;
         Ok(AppState {
             config,
@@ -73,7 +81,7 @@ impl AppState {
             *sessions.get(key)?
         };
         let age = self.config.clock.now() - created;
-        if age > self.config.session_max_age_secs as i64 {
+        if age > i64::try_from(self.config.session_max_age_secs).unwrap_or(i64::MAX) {
             return None;
         }
         self.active_user_by_id(user_id)
@@ -83,7 +91,7 @@ impl AppState {
         let key = uuid::Uuid::new_v4().to_string();
         let now = self.config.clock.now();
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let max_age = self.config.session_max_age_secs as i64;
+        let max_age = i64::try_from(self.config.session_max_age_secs).unwrap_or(i64::MAX);
         sessions.retain(|_, (_, created)| now - *created <= max_age);
         sessions.insert(key.clone(), (user_id, now));
         key

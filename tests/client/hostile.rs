@@ -339,3 +339,123 @@ async fn a_refused_jwt_is_retried_once_then_blamed_on_secret_or_clock() {
     assert_eq!(e.exit_code(), 3);
     assert_eq!(client.log().len(), 2, "one retry with a fresh token");
 }
+
+#[tokio::test]
+async fn a_body_that_trickles_past_the_timeout_times_out() {
+    let url = raw_server(|mut sock| async move {
+        read_head(&mut sock).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+        let _ = sock.write_all(head.as_bytes()).await;
+        for _ in 0..100 {
+            if sock.write_all(b"1\r\n \r\n").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let config = ClientConfig {
+        timeout: Duration::from_millis(400),
+        ..forced(&url)
+    };
+    let started = std::time::Instant::now();
+    let e = ping_error(config).await;
+    assert!(matches!(e, ApiError::Timeout { .. }), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn a_newer_surface_is_detected_and_named_not_misread() {
+    let app = Router::new()
+        .route(
+            "/api/agent/v1/ping",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    r#"{"message":"pong"}"#,
+                )
+            }),
+        )
+        .route(
+            "/api/agent/v2/execute-query",
+            post(|| async {
+                (
+                    StatusCode::BAD_REQUEST,
+                    [(header::CONTENT_TYPE, "text/plain")],
+                    "Provide exactly one of `query`, `query_handle`.",
+                )
+            }),
+        );
+    let client = mbx::api::Client::new(jwt_config(&serve(app).await, "a@x")).expect("client");
+    assert_eq!(client.era().await.expect("detected"), ApiEra::Latest);
+    let e = client
+        .search(&mbx::api::types::SearchRequest::default())
+        .await
+        .expect_err("not spoken yet");
+    assert!(matches!(e, ApiError::Unsupported { .. }), "{e}");
+    assert!(e.to_string().contains("(latest)"), "{e}");
+}
+
+#[tokio::test]
+async fn a_server_without_the_agent_api_says_so() {
+    let app = Router::new().fallback(|| async {
+        (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain")],
+            "API endpoint does not exist.",
+        )
+    });
+    let client = mbx::api::Client::new(jwt_config(&serve(app).await, "a@x")).expect("client");
+    let e = client.era().await.expect_err("no agent api");
+    assert_eq!(
+        e.to_string(),
+        "the Agent API (GET /api/agent/v1/ping) not found (404): API endpoint does not exist."
+    );
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_is_a_tls_failure() {
+    let app = Router::new().route("/api/agent/v1/ping", get(|| async { "pong" }));
+    let url = serve(app).await.replace("http://", "https://");
+    let e = ping_error(forced(&url)).await;
+    assert!(matches!(e, ApiError::Tls { .. }), "{e:?}");
+    assert!(
+        e.to_string()
+            .starts_with(&format!("TLS failure talking to {url}")),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn requests_say_who_is_calling_and_what_they_accept() {
+    let app = Router::new().route(
+        "/api/agent/v1/ping",
+        get(|headers: axum::http::HeaderMap| async move {
+            let h = |n: &str| {
+                headers
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let ok = h("user-agent") == concat!("mbx/", env!("CARGO_PKG_VERSION"))
+                && h("accept") == "application/json"
+                && h("authorization").starts_with("Bearer ");
+            let status = if ok {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"message":"pong"}"#,
+            )
+        }),
+    );
+    let client = mbx::api::Client::new(forced(&serve(app).await)).expect("client");
+    client
+        .ping()
+        .await
+        .expect("the server saw the expected headers");
+}

@@ -240,7 +240,8 @@ async fn the_era_is_detected_once_and_shared_by_clones_and_other_users() {
     let client = jwt_client(&sb.url(), "analyst@example.com");
     assert_eq!(client.era().await.expect("era"), ApiEra::E2);
     let after_probe = client.log().len();
-    assert_eq!(after_probe, 1, "one probe");
+    // The ladder: ping, /v2/execute-query, /v1/read-resource, /v1/table/0, /v1/query.
+    assert_eq!(after_probe, 5, "one walk down the probe ladder");
     let other = client.as_user("admin@example.com", &[]);
     assert_eq!(other.era().await.expect("era"), ApiEra::E2);
     assert_eq!(client.clone().era().await.expect("era"), ApiEra::E2);

@@ -209,6 +209,8 @@ async fn email_claim_name_is_configurable() {
 
 #[tokio::test]
 async fn without_jwt_bearer_tokens_are_not_configured() {
+    let blank = start_with(|c| c.secret = Some("  ".into())).await;
+    assert_auth(&blank.get("/v1/ping").await, 401, "jwt_not_configured");
     let env = start_with(|c| c.secret = None).await;
     assert!(env.sb.secret().is_none());
     let a = env.get("/v1/ping").await;

@@ -52,7 +52,7 @@ async fn query_pages_really_advance() {
         .expect("a token")
         .to_string();
     let second = env
-        .post("/v1/query", json!({"continuation_token": token}))
+        .post("/v1/query", json!({"continuation_token": &token}))
         .await
         .json();
     assert_eq!(second["row_count"], 50);
@@ -86,6 +86,19 @@ async fn query_pages_really_advance() {
             .await,
         "continuation_token",
     );
+    // a crafted token far past the end is an empty page, not a crash
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut v: serde_json::Value = serde_json::from_slice(&b64.decode(&token).unwrap()).unwrap();
+    v["pagination"]["page"] = json!(u64::MAX);
+    let far = b64.encode(v.to_string());
+    let r = env
+        .post("/v1/query", json!({"continuation_token": far}))
+        .await
+        .json();
+    assert_eq!(r["status"], "completed");
+    assert_eq!(r["row_count"], 0);
+    assert!(r["continuation_token"].is_null());
 }
 
 #[tokio::test]

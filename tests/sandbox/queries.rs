@@ -73,6 +73,16 @@ async fn construct_returns_standard_base64_mbql5() {
     let q = decode(c.json()["query"].as_str().unwrap());
     assert_eq!(q["stages"][0]["aggregation"][0][0], "metric");
     assert!(q["stages"][0].get("limit").is_none());
+    // both ids: the table path wins and metric_id is ignored, even a bad one
+    let c = env
+        .post(
+            "/v1/construct-query",
+            json!({"table_id": PRODUCTS, "metric_id": "x"}),
+        )
+        .await;
+    assert_eq!(c.status, 200, "{}", c.text);
+    let q = decode(c.json()["query"].as_str().unwrap());
+    assert_eq!(q["stages"][0]["source-table"], PRODUCTS);
 }
 
 #[tokio::test]
@@ -504,6 +514,16 @@ async fn fields_order_by_limit_and_caps() {
         )
         .await;
     assert_eq!(r["row_count"], 10_000, "E2 caps aggregated rows at 10000");
+    // ordering by a breakout's field, descending
+    let r = env
+        .run(
+            json!({"table_id": ORDERS, "aggregations": [{"function": "count"}],
+                    "group_by": [{"field_id": "t2-7", "field_granularity": "year"}],
+                    "order_by": [{"field": {"field_id": "t2-7"}, "direction": "desc"}]}),
+        )
+        .await;
+    assert_eq!(r["status"], "completed", "{r}");
+    assert_eq!(rows(&r)[0][0], "2026-01-01T00:00:00Z");
     // sort by an aggregation
     let r = env
         .run(json!({"table_id": ORDERS,

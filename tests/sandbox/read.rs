@@ -171,6 +171,20 @@ async fn field_values_statistics_and_errors() {
         .await
         .json();
     assert_eq!(v["values"], json!(["AK", "AL", "AR"]));
+    let v = env
+        .get(&format!(
+            "/v1/table/{PEOPLE}/field/{state}/values?limit=2&offset=2"
+        ))
+        .await
+        .json();
+    assert_eq!(v["values"], json!(["AR", "AZ"]));
+    assert_invalid(
+        &env.get(&format!(
+            "/v1/table/{PEOPLE}/field/{state}/values?limit=many"
+        ))
+        .await,
+        "limit",
+    );
     let total = format!("t{ORDERS}-5");
     let v = env
         .get(&format!("/v1/table/{ORDERS}/field/{total}/values"))

@@ -57,3 +57,31 @@ async fn serve_prints_the_address_first_and_answers() {
     let status = child.wait().expect("exit");
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test]
+async fn start_errors_are_typed_and_readable() {
+    use mbx::sandbox::{self, SandboxConfig, SandboxError};
+    let zero = sandbox::start(SandboxConfig {
+        scale: 0,
+        ..SandboxConfig::default()
+    })
+    .await;
+    assert!(matches!(zero, Err(SandboxError::Config(_))));
+    let first = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("starts");
+    let taken = sandbox::start(SandboxConfig {
+        port: first.addr().port(),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let Err(e @ SandboxError::Bind { .. }) = taken else {
+        panic!("a taken port must not bind");
+    };
+    assert!(
+        e.to_string().starts_with("cannot listen on 127.0.0.1:"),
+        "{e}"
+    );
+    assert!(first.url().starts_with("http://127.0.0.1:"));
+    first.shutdown().await;
+}

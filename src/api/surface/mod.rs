@@ -4,6 +4,9 @@
 
 mod v1;
 
+pub use v1::decode_execute;
+
+use super::detect::{Decision, Probe, decide};
 use super::error::ApiError;
 use super::transport::Ctx;
 use super::types::*;
@@ -18,26 +21,43 @@ pub enum Surface {
     V1 { paged: bool },
 }
 
-/// Finds the server's era with one request that runs nothing (§7 of agent-api-latest.md):
-/// `POST /v1/query {}` is refused as invalid where the endpoint exists (E3) and is an unknown
-/// endpoint where it does not (E2).
+/// Finds the server's era with the side-effect-free probe ladder of `agent-api-latest.md` §7
+/// (`detect` decides what each answer means; this sends the probes).
 pub async fn detect(client: &Client) -> Result<ApiEra, ApiError> {
-    let req = Req::post(
-        "/v1/query",
-        json!({}),
-        Ctx::new("probe the API surface", "/v1/query"),
-    );
-    match client.call_raw(req).await {
-        Ok(_) => Ok(ApiEra::E3),
-        Err(
-            ApiError::Validation { .. }
-            | ApiError::BadRequest { .. }
-            | ApiError::Scope { .. }
-            | ApiError::Forbidden { .. },
-        ) => Ok(ApiEra::E3),
-        Err(ApiError::NotFound { .. }) => Ok(ApiEra::E2),
-        Err(e) => Err(e),
+    let mut probe = Probe::FIRST;
+    // The ladder has five rungs; the bound guards against a decision table that loops.
+    for _ in 0..8 {
+        let (method, path, body) = probe.request();
+        let ctx = Ctx::new(
+            "probe the API surface",
+            format!("the Agent API ({method} /api/agent{path})"),
+        );
+        let req = match body {
+            Some(b) => Req::post(path, serde_json::from_str(b).unwrap_or(json!({})), ctx),
+            None => Req::get(path, ctx),
+        };
+        let raw = client.call_any(&req).await?;
+        let text = raw.text();
+        match decide(probe, raw.status, &text) {
+            Decision::Next(next) => probe = next,
+            Decision::Era(era) => return Ok(era),
+            Decision::NoAgentApi
+            | Decision::Disabled(_)
+            | Decision::Unlicensed
+            | Decision::Unauthenticated
+            | Decision::Scoped => return Err(raw.error(&req.ctx, &client.identity().email)),
+            Decision::Unknown(what) => {
+                return Err(ApiError::Unsupported {
+                    what: format!("a known API surface ({what}); pass --api to choose one"),
+                    era: "unknown".into(),
+                });
+            }
+        }
     }
+    Err(ApiError::Unsupported {
+        what: "a known API surface; pass --api to choose one".into(),
+        era: "unknown".into(),
+    })
 }
 
 impl Surface {

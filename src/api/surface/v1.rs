@@ -214,6 +214,25 @@ pub async fn query_page(c: &Client, body: Value, action: &str) -> Result<QueryRe
     Ok(r)
 }
 
+/// Decodes a whole execute (or `/v1/query`) answer body.
+pub fn decode_execute(body: &[u8]) -> Result<QueryResult, ApiError> {
+    let parsed: ExecBody = serde_json::from_slice(body).map_err(|e| {
+        if e.is_eof() {
+            ApiError::Truncated {
+                status: 202,
+                bytes: body.len(),
+                url: "the query answer".into(),
+            }
+        } else {
+            ApiError::NotJson {
+                status: 202,
+                preview: e.to_string(),
+            }
+        }
+    })?;
+    parsed.into_result()
+}
+
 /// A streaming execute answer, decoded straight into rows of cells.
 #[derive(Deserialize)]
 struct ExecBody {
