@@ -5,6 +5,9 @@ mod tui {
     mod behaviour;
     mod event_loop;
     pub mod harness;
-    mod screens;
+    mod history;
+    mod results;
+    pub mod screens;
     mod styles;
+    mod users;
 }

@@ -264,6 +264,17 @@ impl Client {
         &self.shared.log
     }
 
+    /// A newly signed JWT for this user, for a person to paste into a command on purpose (copy
+    /// as curl with the token inlined). `None` with an API key, which has no token.
+    pub fn fresh_token(&self) -> Result<Option<Secret>, ApiError> {
+        match &self.auth {
+            AuthConfig::Jwt(j) | AuthConfig::Session(j) => {
+                auth::sign(j, self.shared.clock.now()).map(Some)
+            }
+            AuthConfig::ApiKey { .. } => Ok(None),
+        }
+    }
+
     pub fn auth_status(&self) -> AuthStatus {
         let now = self.shared.clock.now();
         match &self.auth {

@@ -31,6 +31,25 @@ pub enum Action {
     Delete,
     EditJson,
     Clear,
+    SwitchUser,
+    Compare,
+    RequestLog,
+    Sort,
+    SearchGrid,
+    NextMatch,
+    PrevMatch,
+    Freeze,
+    Widen,
+    Narrow,
+    Hide,
+    UnhideAll,
+    CopyCell,
+    CopyRow,
+    CopyColumn,
+    Chart,
+    Export,
+    LoadMore,
+    History,
 }
 
 impl Action {
@@ -58,6 +77,25 @@ impl Action {
             Action::Delete => "delete",
             Action::EditJson => "edit_json",
             Action::Clear => "clear",
+            Action::SwitchUser => "switch_user",
+            Action::Compare => "compare",
+            Action::RequestLog => "request_log",
+            Action::Sort => "sort",
+            Action::SearchGrid => "search_results",
+            Action::NextMatch => "next_match",
+            Action::PrevMatch => "previous_match",
+            Action::Freeze => "freeze",
+            Action::Widen => "widen",
+            Action::Narrow => "narrow",
+            Action::Hide => "hide_column",
+            Action::UnhideAll => "unhide_all",
+            Action::CopyCell => "copy_cell",
+            Action::CopyRow => "copy_row",
+            Action::CopyColumn => "copy_column",
+            Action::Chart => "chart",
+            Action::Export => "export",
+            Action::LoadMore => "load_more",
+            Action::History => "history",
         }
     }
 }
@@ -232,6 +270,34 @@ const DEFAULTS: &[Row] = &[
     ),
     (
         Scope::Global,
+        Action::SwitchUser,
+        &[Key::ch('u')],
+        "act as another user (everything reloads as them)",
+        false,
+    ),
+    (
+        Scope::Global,
+        Action::Compare,
+        &[Key::ch('c')],
+        "compare with another user: the search, table or query, side by side",
+        false,
+    ),
+    (
+        Scope::Global,
+        Action::RequestLog,
+        &[Key::ch('L')],
+        "the request log (y copies a call as curl)",
+        false,
+    ),
+    (
+        Scope::Global,
+        Action::History,
+        &[Key::ch('H')],
+        "past queries: re-run, edit, star",
+        false,
+    ),
+    (
+        Scope::Global,
         Action::Up,
         &[Key::plain(K::Up), Key::ch('k')],
         "move up",
@@ -354,7 +420,119 @@ const DEFAULTS: &[Row] = &[
         Action::Back,
         &[Key::plain(K::Esc)],
         "cancel the running query",
+        false,
+    ),
+    (
+        Scope::Results,
+        Action::Open,
+        &[Key::plain(K::Enter)],
+        "open the cell: its full value (Esc closes)",
+        false,
+    ),
+    (
+        Scope::Results,
+        Action::Sort,
+        &[Key::ch('s')],
+        "sort by this column: ascending, descending, original",
         true,
+    ),
+    (
+        Scope::Results,
+        Action::SearchGrid,
+        &[Key::ch('/')],
+        "search the results (n / N: next / previous match)",
+        true,
+    ),
+    (
+        Scope::Results,
+        Action::NextMatch,
+        &[Key::ch('n')],
+        "next match",
+        false,
+    ),
+    (
+        Scope::Results,
+        Action::PrevMatch,
+        &[Key::ch('N')],
+        "previous match",
+        false,
+    ),
+    (
+        Scope::Results,
+        Action::Freeze,
+        &[Key::ch('f')],
+        "freeze the columns up to this one (again: unfreeze)",
+        false,
+    ),
+    (
+        Scope::Results,
+        Action::Widen,
+        &[Key::ch('>')],
+        "widen the column",
+        false,
+    ),
+    (
+        Scope::Results,
+        Action::Narrow,
+        &[Key::ch('<')],
+        "narrow the column",
+        false,
+    ),
+    (
+        Scope::Results,
+        Action::Hide,
+        &[Key::ch('-')],
+        "hide the column",
+        false,
+    ),
+    (
+        Scope::Results,
+        Action::UnhideAll,
+        &[Key::ch('+')],
+        "show every hidden column",
+        false,
+    ),
+    (
+        Scope::Results,
+        Action::CopyCell,
+        &[Key::ch('y')],
+        "copy the cell to the clipboard",
+        true,
+    ),
+    (
+        Scope::Results,
+        Action::CopyRow,
+        &[Key::ch('Y')],
+        "copy the row (tab-separated)",
+        false,
+    ),
+    (
+        Scope::Results,
+        Action::CopyColumn,
+        &[Key::ch('C')],
+        "copy the column (one value per line)",
+        false,
+    ),
+    (
+        Scope::Results,
+        Action::Chart,
+        &[Key::ch('v')],
+        "chart / grid",
+        true,
+    ),
+    (
+        Scope::Results,
+        Action::Export,
+        &[Key::ch('e')],
+        "export to a file (.csv, .json or .jsonl)",
+        true,
+    ),
+    (
+        Scope::Results,
+        Action::LoadMore,
+        &[Key::ch('m')],
+        "load more rows (when the server has more)",
+        false,
     ),
 ];
 
@@ -704,7 +882,9 @@ mod tests {
         let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(km.action(Scope::Results, &ctrl_c), Some(Action::ForceQuit));
         let plain_c = press(KeyCode::Char('c'), KeyModifiers::NONE);
-        assert_eq!(km.action(Scope::Results, &plain_c), None);
+        assert_eq!(km.action(Scope::Results, &plain_c), Some(Action::Compare));
+        let x = press(KeyCode::Char('x'), KeyModifiers::NONE);
+        assert_eq!(km.action(Scope::Results, &x), None);
     }
 
     #[test]

@@ -4,13 +4,17 @@
 //! or (only while something loads) a spinner tick; feeds it to `update`; hands the effects to the
 //! runner; and redraws. Nothing arrives while idle, so nothing is drawn while idle.
 
+mod grid_keys;
+mod history_keys;
 pub mod keymap;
+mod log_keys;
 pub mod msg;
 pub mod picker;
 pub mod runner;
 pub mod state;
 pub mod theme;
 pub mod update;
+mod users;
 pub mod view;
 
 use crate::api::Client;
@@ -90,7 +94,8 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
                 return ExitCode::from(e.exit_code());
             }
         };
-        match explore(client, styles, keymap).await {
+        let history = open_history(ui);
+        match explore(client, styles, keymap, history).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("mbx: the terminal failed: {e}");
@@ -98,6 +103,25 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
             }
         }
     })
+}
+
+/// The query history, unless `--no-history`; a history that cannot be opened is reported once
+/// and left off, since exploring works without it.
+fn open_history(ui: &UiArgs) -> Option<crate::history::History> {
+    if ui.no_history {
+        return None;
+    }
+    let Some(path) = crate::history::History::default_path() else {
+        eprintln!("mbx: no data directory for the history; it is off this time");
+        return None;
+    };
+    match crate::history::History::open(&path) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            eprintln!("mbx: the history is off this time: {e}");
+            None
+        }
+    }
 }
 
 /// Raw mode, the alternate screen and mouse capture for as long as it lives.
@@ -171,8 +195,14 @@ fn event_msg(ev: Event) -> Option<Msg> {
     }
 }
 
-/// Runs the explorer against a client until the user quits (or SIGTERM).
-pub async fn explore(client: Client, styles: Styles, keymap: Keymap) -> io::Result<()> {
+/// Runs the explorer against a client until the user quits (or SIGTERM); runs are recorded in
+/// `history` when there is one.
+pub async fn explore(
+    client: Client,
+    styles: Styles,
+    keymap: Keymap,
+    history: Option<crate::history::History>,
+) -> io::Result<()> {
     install_panic_hook();
     let mut screen = Screen::enter()?;
     let mut app = app_for(&client, styles, Settings::default());
@@ -189,6 +219,7 @@ pub async fn explore(client: Client, styles: Styles, keymap: Keymap) -> io::Resu
         EventStream::new(),
         app,
         client,
+        history,
         stop,
         &draws,
     )
@@ -205,7 +236,9 @@ pub fn app_for(client: &Client, styles: Styles, settings: Settings) -> App {
         mode: identity.mode.to_string(),
         url: client.base_url().to_string(),
     };
-    App::new(session, styles, settings, Instant::now())
+    let mut app = App::new(session, styles, settings, Instant::now());
+    app.request_log = Some(client.log().clone());
+    app
 }
 
 /// The loop: one message at a time into `update`, effects to the runner, and a frame after each
@@ -215,6 +248,7 @@ pub async fn event_loop<B, E>(
     mut events: E,
     mut app: App,
     client: Client,
+    history: Option<crate::history::History>,
     stop: impl std::future::Future<Output = ()>,
     draws: &AtomicUsize,
 ) -> io::Result<()>
@@ -225,6 +259,9 @@ where
 {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut runner = runner::Runner::new(client, tx);
+    if let Some(h) = history {
+        runner = runner.with_history(h);
+    }
     for e in startup(&mut app) {
         runner.apply(e);
     }
@@ -249,7 +286,11 @@ where
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
-            Some(m) = rx.recv() => m,
+            Some(m) = rx.recv() => match m {
+                // The log only matters on screen while its overlay is open.
+                Msg::LogChanged if !matches!(app.overlay, Some(state::Overlay::Log(_))) => continue,
+                m => m,
+            },
             _ = tick.tick(), if app.is_busy() => Msg::Tick(Instant::now()),
             _ = &mut stop => break,
         };

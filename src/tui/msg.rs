@@ -3,11 +3,16 @@
 
 use crate::api::AuthStatus;
 use crate::api::types::{
-    ApiEra, Database, DatabaseDetails, Entity, FieldId, FieldValues, MetricDetails, QueryResult,
-    SearchRequest, SearchResults, TableDetails,
+    ApiEra, Database, DatabaseDetails, Entity, FieldId, FieldValues, MetricDetails, PageCursor,
+    QueryResult, SearchRequest, SearchResults, TableDetails,
 };
+use crate::compare::Comparison;
+use crate::data::ResultSet;
+use crate::export::{ExportDone, ExportFormat, ExportProgress};
 use crate::query::QueryRequest;
 use crossterm::event::{KeyEvent, MouseEvent};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub type ReqId = u64;
@@ -24,6 +29,16 @@ pub enum Msg {
     SearchDue(u64),
     /// A request finished.
     Answer(Box<Answer>),
+    /// An export wrote more rows.
+    ExportProgress(ReqId, ExportProgress),
+    /// An export finished (or failed, as one line).
+    ExportDone(ReqId, Res<ExportDone>),
+    /// The request log has new entries.
+    LogChanged,
+    /// A token to inline into a curl command was signed (or could not be).
+    InlineCurl(Res<String>),
+    /// The history's runs, newest first.
+    History(Res<Vec<crate::history::Run>>),
 }
 
 /// A finished request: what came back, how long it took, and the credential's state after it.
@@ -48,6 +63,9 @@ pub enum Reply {
     Metric(Res<MetricDetails>),
     FieldValues(Res<FieldValues>),
     Query(Res<QueryResult>),
+    /// The next page of the result shown.
+    More(Res<QueryResult>),
+    Compare(Box<Comparison>),
 }
 
 impl Reply {
@@ -60,7 +78,8 @@ impl Reply {
             Reply::Table(r) => r.is_ok(),
             Reply::Metric(r) => r.is_ok(),
             Reply::FieldValues(r) => r.is_ok(),
-            Reply::Query(r) => r.is_ok(),
+            Reply::Query(r) | Reply::More(r) => r.is_ok(),
+            Reply::Compare(_) => true,
         }
     }
 }
@@ -76,6 +95,7 @@ pub enum Request {
     Metric(i64),
     FieldValues(Entity, FieldId),
     Query(QueryRequest),
+    NextPage(PageCursor),
 }
 
 impl Request {
@@ -90,6 +110,57 @@ impl Request {
             Request::Metric(id) => format!("metric {id}"),
             Request::FieldValues(_, f) => format!("values {f}"),
             Request::Query(_) => "query".into(),
+            Request::NextPage(_) => "more rows".into(),
+        }
+    }
+}
+
+/// What a comparison runs as both users.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CompareWhat {
+    Search(SearchRequest),
+    /// A table by id, with the name to use when neither user can read it.
+    Table(i64, String),
+    /// A query, with what it is called in the verdict.
+    Query(QueryRequest, String),
+}
+
+impl CompareWhat {
+    pub fn label(&self) -> String {
+        match self {
+            CompareWhat::Search(s) => format!("search “{}”", s.term_queries.join(" ")),
+            CompareWhat::Table(_, name) => format!("table {name}"),
+            CompareWhat::Query(_, what) => what.clone(),
+        }
+    }
+}
+
+/// Another user: an email and the groups the token claims (none: the server's defaults).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub email: String,
+    pub groups: Vec<String>,
+}
+
+impl User {
+    /// `email` or `email, group, group` as typed; `None` when it is not an email address.
+    pub fn parse(text: &str) -> Option<User> {
+        let mut parts = text.split(',').map(str::trim).filter(|p| !p.is_empty());
+        let email = parts.next()?.to_string();
+        if email.contains(char::is_whitespace) || !email.contains('@') {
+            return None;
+        }
+        Some(User {
+            email,
+            groups: parts.map(str::to_string).collect(),
+        })
+    }
+
+    pub fn label(&self) -> String {
+        if self.groups.is_empty() {
+            self.email.clone()
+        } else {
+            format!("{} ({})", self.email, self.groups.join(", "))
         }
     }
 }
@@ -109,4 +180,71 @@ pub enum Effect {
         after: Duration,
     },
     Quit,
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Write rows to a file in the background, reporting progress.
+    Export {
+        id: ReqId,
+        rows: Arc<ResultSet>,
+        path: PathBuf,
+        format: ExportFormat,
+    },
+    /// From now on, every request acts as this user.
+    SwitchUser(User),
+    /// Run the same thing as the current user and as `other`, at once, and compare.
+    Compare {
+        id: ReqId,
+        other: User,
+        what: CompareWhat,
+    },
+    /// Sign a fresh token and render log entry `entry` as curl with it inlined.
+    CurlWithToken {
+        entry: u64,
+    },
+    /// Record a finished query in the history (nothing happens with `--no-history`).
+    Record(RecordRun),
+    /// Read the history (answered by `Msg::History`).
+    LoadHistory {
+        starred_only: bool,
+    },
+    /// Star or unstar a run, then read the history again.
+    Star {
+        id: i64,
+        starred: bool,
+        starred_only: bool,
+    },
+}
+
+/// A finished query, as the history keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordRun {
+    pub profile: String,
+    pub user: String,
+    pub body: String,
+    pub row_count: Option<u64>,
+    pub elapsed_ms: u64,
+    pub failed: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_user_is_an_email_and_optional_groups() {
+        assert_eq!(
+            User::parse(" sales@example.com , Sales,  All Users "),
+            Some(User {
+                email: "sales@example.com".into(),
+                groups: vec!["Sales".into(), "All Users".into()],
+            })
+        );
+        assert_eq!(
+            User::parse("a@b.c").map(|u| u.label()),
+            Some("a@b.c".to_string())
+        );
+        assert_eq!(User::parse("  , Sales"), None);
+        assert_eq!(User::parse("two words"), None);
+        assert_eq!(User::parse(" "), None);
+    }
 }

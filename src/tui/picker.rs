@@ -9,15 +9,30 @@ use serde_json::Value;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
     FilterField,
-    FilterOp { field: FieldId },
-    FilterValue { field: FieldId, op: FilterOp },
+    FilterOp {
+        field: FieldId,
+    },
+    FilterValue {
+        field: FieldId,
+        op: FilterOp,
+    },
     AggFunction,
-    AggField { function: AggFunction },
+    AggField {
+        function: AggFunction,
+    },
     GroupField,
-    GroupUnit { field: FieldId },
+    GroupUnit {
+        field: FieldId,
+    },
     OrderField,
-    OrderDir { field: FieldId },
+    OrderDir {
+        field: FieldId,
+    },
     Limit,
+    /// Who to act as from now on.
+    SwitchUser,
+    /// Who to compare the current user with.
+    CompareUser,
 }
 
 /// One choice: what the user reads, and the value it stands for.

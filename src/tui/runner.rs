@@ -1,26 +1,119 @@
 //! Runs effects: every request on its own tokio task with a clone of the client; the answer comes
 //! back as a message on the channel. Nothing here blocks the render loop.
 
-use super::msg::{Answer, Effect, Msg, Reply, ReqId, Request};
-use crate::api::Client;
+use super::msg::{Answer, CompareWhat, Effect, Msg, Reply, ReqId, Request};
+use crate::api::{ApiError, Client, LogAuth};
+use crate::compare::{self, Comparison, Failure};
+use crate::history::{History, NewRun, RunStatus};
 use std::collections::HashMap;
 use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
+/// The history profile runs are kept under (profiles from a config file are not wired in yet).
+pub const PROFILE: &str = "default";
+
 pub struct Runner {
+    /// The user the explorer started as: other users are made from it.
+    base: Client,
+    /// Who requests act as now.
     client: Client,
     tx: UnboundedSender<Msg>,
     running: HashMap<ReqId, AbortHandle>,
+    /// Whether `Copy` writes OSC 52 to the terminal (tests read the effect instead).
+    clipboard: bool,
+    /// The history's own thread, fed in order (a run is recorded before a later read lists
+    /// it); `None` with `--no-history`.
+    history: Option<std::sync::mpsc::Sender<HistoryJob>>,
+}
+
+/// Work for the history thread.
+enum HistoryJob {
+    Record(super::msg::RecordRun),
+    /// Star a run first if asked, then list the runs and answer on the loop's channel.
+    Load {
+        star: Option<(i64, bool)>,
+        starred_only: bool,
+    },
+}
+
+/// Owns the SQLite connection; ends when the runner (its only sender) is dropped.
+fn history_thread(
+    h: History,
+    jobs: std::sync::mpsc::Receiver<HistoryJob>,
+    tx: UnboundedSender<Msg>,
+) {
+    for job in jobs {
+        match job {
+            HistoryJob::Record(run) => {
+                // A history that cannot be written must not disturb exploring.
+                let _ = h.record(&NewRun {
+                    profile: &run.profile,
+                    user: &run.user,
+                    body: &run.body,
+                    row_count: run.row_count,
+                    elapsed_ms: run.elapsed_ms,
+                    status: if run.failed.is_some() {
+                        RunStatus::Failed
+                    } else {
+                        RunStatus::Completed
+                    },
+                    error: run.failed.as_deref(),
+                });
+            }
+            HistoryJob::Load { star, starred_only } => {
+                let result = star
+                    .map(|(id, s)| h.set_starred(id, s).map(|_| ()))
+                    .unwrap_or(Ok(()))
+                    .and_then(|()| h.list(PROFILE, starred_only, 200))
+                    .map_err(|e| e.to_string());
+                if tx.send(Msg::History(result)).is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 impl Runner {
+    /// A runner for `client`. Watches the request log and sends `LogChanged` when it grows (the
+    /// watcher ends with the loop). Needs a tokio runtime.
     pub fn new(client: Client, tx: UnboundedSender<Msg>) -> Runner {
+        let mut log = client.log().subscribe();
+        let watcher = tx.clone();
+        tokio::spawn(async move {
+            while log.changed().await.is_ok() {
+                if watcher.send(Msg::LogChanged).is_err() {
+                    break;
+                }
+            }
+        });
         Runner {
+            base: client.clone(),
             client,
             tx,
             running: HashMap::new(),
+            clipboard: true,
+            history: None,
         }
+    }
+
+    /// Records runs in `history` and answers history requests from it.
+    pub fn with_history(mut self, history: History) -> Runner {
+        let (jobs, rx) = std::sync::mpsc::channel();
+        let tx = self.tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("mbx-history".into())
+            .spawn(move || history_thread(history, rx, tx));
+        // Without its thread there is no history; exploring goes on.
+        self.history = spawned.ok().map(|_| jobs);
+        self
+    }
+
+    /// Copies go nowhere (tests assert on the `Copy` effect).
+    pub fn without_clipboard(mut self) -> Runner {
+        self.clipboard = false;
+        self
     }
 
     /// Starts what an effect asks for; returns true when the effect is `Quit`.
@@ -41,6 +134,70 @@ impl Runner {
                     let _ = tx.send(Msg::SearchDue(generation));
                 });
             }
+            Effect::Copy(text) => {
+                if self.clipboard {
+                    copy_to_clipboard(&text);
+                }
+            }
+            Effect::SwitchUser(user) => {
+                self.client = self.base.as_user(&user.email, &user.groups);
+            }
+            Effect::Export {
+                id,
+                rows,
+                path,
+                format,
+            } => {
+                let tx = self.tx.clone();
+                let (ptx, mut prx) =
+                    tokio::sync::watch::channel(crate::export::ExportProgress::default());
+                let progress_tx = tx.clone();
+                tokio::spawn(async move {
+                    while prx.changed().await.is_ok() {
+                        let p = *prx.borrow_and_update();
+                        if progress_tx.send(Msg::ExportProgress(id, p)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                let task = tokio::spawn(async move {
+                    let done = crate::export::export_to_file(rows, path, format, ptx).await;
+                    let _ = tx.send(Msg::ExportDone(id, done.map_err(|e| e.to_string())));
+                });
+                self.running.insert(id, task.abort_handle());
+            }
+            Effect::Compare { id, other, what } => {
+                let a = self.client.clone();
+                let b = self.base.as_user(&other.email, &other.groups);
+                let tx = self.tx.clone();
+                let task = tokio::spawn(async move {
+                    let started = Instant::now();
+                    let cmp = compare_as(&a, &b, &what).await;
+                    let answer = Answer {
+                        id,
+                        reply: Reply::Compare(Box::new(cmp)),
+                        elapsed: started.elapsed(),
+                        auth: a.auth_status(),
+                    };
+                    let _ = tx.send(Msg::Answer(Box::new(answer)));
+                });
+                self.running.insert(id, task.abort_handle());
+            }
+            Effect::Record(run) => {
+                if let Some(jobs) = &self.history {
+                    let _ = jobs.send(HistoryJob::Record(run));
+                }
+            }
+            Effect::LoadHistory { starred_only } => self.load_history(None, starred_only),
+            Effect::Star {
+                id,
+                starred,
+                starred_only,
+            } => self.load_history(Some((id, starred)), starred_only),
+            Effect::CurlWithToken { entry } => {
+                let reply = curl_with_token(&self.base, entry);
+                let _ = self.tx.send(Msg::InlineCurl(reply));
+            }
             Effect::Send { id, req } => {
                 let client = self.client.clone();
                 let tx = self.tx.clone();
@@ -59,6 +216,19 @@ impl Runner {
             }
         }
         false
+    }
+
+    /// Reads the history (after starring a run, if asked) and answers with `Msg::History`.
+    fn load_history(&self, star: Option<(i64, bool)>, starred_only: bool) {
+        let sent = self
+            .history
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(HistoryJob::Load { star, starred_only }).is_ok());
+        if !sent {
+            let _ = self.tx.send(Msg::History(Err(
+                "the history is off (--no-history, or its file could not be opened)".into(),
+            )));
+        }
     }
 
     /// How many requests are still in flight.
@@ -83,5 +253,78 @@ async fn perform(client: &Client, req: Request) -> Reply {
             Reply::FieldValues(text(client.field_values(entity, &field, Some(100)).await))
         }
         Request::Query(q) => Reply::Query(text(client.run_query(&q).await)),
+        Request::NextPage(c) => Reply::More(text(client.next_page(&c).await)),
     }
+}
+
+/// OSC 52: the terminal puts the text on the system clipboard (over SSH too). A terminal that
+/// does not support it ignores the sequence; a write error has nowhere useful to go.
+fn copy_to_clipboard(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = crossterm::execute!(
+        out,
+        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.as_bytes())
+    );
+    let _ = out.flush();
+}
+
+fn failure(e: ApiError) -> Failure {
+    Failure {
+        status: e.status(),
+        message: e.to_string(),
+    }
+}
+
+/// Runs `what` as `a` and as `b` at the same time and compares the answers.
+async fn compare_as(a: &Client, b: &Client, what: &CompareWhat) -> Comparison {
+    let (ua, ub) = (a.identity().email, b.identity().email);
+    match what {
+        CompareWhat::Search(req) => {
+            let (ra, rb) = tokio::join!(a.search(req), b.search(req));
+            compare::search(&ua, &ub, &ra.map_err(failure), &rb.map_err(failure))
+        }
+        CompareWhat::Table(id, name) => {
+            let (ra, rb) = tokio::join!(
+                a.table(*id, Default::default()),
+                b.table(*id, Default::default())
+            );
+            compare::table(&ua, &ub, name, &ra.map_err(failure), &rb.map_err(failure))
+        }
+        CompareWhat::Query(q, label) => {
+            let (ra, rb) = tokio::join!(a.run_query(q), b.run_query(q));
+            let rows = |r: Result<crate::api::types::QueryResult, ApiError>| {
+                r.map(|q| q.result).map_err(failure)
+            };
+            compare::query(&ua, &ub, label, &rows(ra), &rows(rb))
+        }
+    }
+}
+
+/// Log entry `entry` as curl with a freshly signed token for its user pasted in.
+fn curl_with_token(base: &Client, entry: u64) -> Result<String, String> {
+    let e = base
+        .log()
+        .entries()
+        .into_iter()
+        .find(|e| e.id == entry)
+        .ok_or_else(|| "that call is no longer in the log".to_string())?;
+    match e.auth {
+        LogAuth::Bearer | LogAuth::JwtInBody => {}
+        LogAuth::Session => {
+            return Err(
+                "a session call cannot carry a fresh token: copy it with y and set MBX_SESSION"
+                    .into(),
+            );
+        }
+        LogAuth::ApiKey | LogAuth::None => {
+            return Err("this call carries no token to inline: copy it with y".into());
+        }
+    }
+    let token = base
+        .as_user(&e.user, &[])
+        .fresh_token()
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "this connection uses an API key, not a token".to_string())?;
+    Ok(e.to_curl(Some(token.expose())))
 }

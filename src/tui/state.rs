@@ -1,15 +1,19 @@
 //! The explorer's state, one struct per pane. Plain data: `update` changes it, views read it.
 
 use super::keymap::{Keymap, Scope};
-use super::msg::ReqId;
+use super::msg::{ReqId, User};
 use super::picker::Picker;
 use super::theme::Styles;
 use crate::api::AuthStatus;
+use crate::api::types::PageCursor;
 use crate::api::types::{
     ApiEra, Database, Entity, Field, FieldId, FieldValues, MetricDetails, SearchItem, TableDetails,
     TableSummary,
 };
-use crate::grid::Grid;
+use crate::api::{LogEntry, RequestLog};
+use crate::compare::Comparison;
+use crate::export::ExportProgress;
+use crate::grid::{CellDetail, Grid};
 use crate::query::{QueryRequest, Source};
 use ratatui_textarea::TextArea;
 use std::collections::HashMap;
@@ -90,6 +94,49 @@ pub enum Overlay {
     Help(u16),
     Error(String),
     Picker(Picker),
+    /// The full value of a results cell, scrolled by this many lines.
+    Cell(CellDetail, u16),
+    Log(LogView),
+    Compare(CompareView),
+    History(HistoryView),
+}
+
+/// The history overlay: past runs, newest first.
+#[derive(Debug, Default)]
+pub struct HistoryView {
+    pub runs: Vec<crate::history::Run>,
+    pub selected: usize,
+    pub loading: bool,
+    pub starred_only: bool,
+    pub error: Option<String>,
+}
+
+/// The request log overlay: a snapshot of the log, refreshed when it changes.
+#[derive(Debug, Default)]
+pub struct LogView {
+    pub entries: Vec<LogEntry>,
+    pub selected: usize,
+    /// Lines scrolled in the selected call's bodies.
+    pub scroll: u16,
+    /// The first press of the inline-token key only asks; the second copies.
+    pub confirm_inline: bool,
+    pub notice: Option<String>,
+}
+
+impl LogView {
+    pub fn selected_entry(&self) -> Option<&LogEntry> {
+        self.entries.get(self.selected)
+    }
+}
+
+/// A comparison of two users, while it runs and once it is back.
+#[derive(Debug)]
+pub struct CompareView {
+    pub id: ReqId,
+    pub what: String,
+    pub other: String,
+    pub result: Option<Box<Comparison>>,
+    pub scroll: u16,
 }
 
 pub struct App {
@@ -113,11 +160,19 @@ pub struct App {
     pub next_id: ReqId,
     /// In-flight requests and what the status bar calls them.
     pub pending: HashMap<ReqId, String>,
+    /// Users acted as in this session, for the switch-user and compare pickers.
+    pub users: Vec<User>,
+    /// The client's request log (shared with every user), read when the log overlay opens.
+    pub request_log: Option<RequestLog>,
 }
 
 impl App {
     pub fn new(session: SessionInfo, styles: Styles, settings: Settings, now: Instant) -> App {
-        App {
+        let first = User {
+            email: session.email.clone(),
+            groups: Vec::new(),
+        };
+        let mut app = App {
             session,
             era: None,
             auth: AuthStatus::default(),
@@ -137,7 +192,11 @@ impl App {
             settings,
             next_id: 1,
             pending: HashMap::new(),
-        }
+            users: Vec::new(),
+            request_log: None,
+        };
+        app.users.push(first);
+        app
     }
 
     /// True while anything waits for an answer: the loop ticks the spinner only then.
@@ -547,4 +606,30 @@ pub struct ResultsState {
     pub run: Run,
     /// The last result's rows, while it is shown.
     pub grid: Option<Grid>,
+    /// The query that produced them and what it is called (switching user re-runs it).
+    pub query: Option<(QueryRequest, String)>,
+    /// The search box inside the results, while typing.
+    pub search: Option<String>,
+    /// Show the chart instead of the grid.
+    pub chart: bool,
+    /// Where the next page is, when the server has more.
+    pub next: Option<PageCursor>,
+    pub loading_more: Option<ReqId>,
+    pub export: Option<Export>,
+    /// A one-line note for the footer ("copied 3 lines").
+    pub notice: Option<String>,
+}
+
+/// The export line under the grid.
+#[derive(Debug, PartialEq)]
+pub enum Export {
+    /// Typing the file path.
+    Prompt(String),
+    Running {
+        id: ReqId,
+        path: String,
+        progress: ExportProgress,
+    },
+    Done(String),
+    Failed(String),
 }

@@ -5,6 +5,7 @@ use super::msg::{Answer, Effect, Msg, Reply, ReqId, Request};
 use super::picker::{Choice, Item, Picker, Step};
 use super::state::*;
 use super::view::layout;
+use super::{grid_keys, history_keys, log_keys, users};
 use crate::api::types::{Entity, Field, FieldId, FieldType, FieldValues, ItemKind, SearchRequest};
 use crate::query::{
     AggFunction, Aggregation, Arity, FieldRef, Filter, FilterOp, GroupBy, OrderBy, QueryRequest,
@@ -57,22 +58,39 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::SearchDue(generation) => search_due(app, generation),
         Msg::Answer(a) => answer(app, *a),
+        Msg::ExportProgress(id, p) => {
+            grid_keys::export_progress(app, id, p);
+            Vec::new()
+        }
+        Msg::ExportDone(id, r) => {
+            grid_keys::export_done(app, id, r);
+            Vec::new()
+        }
+        Msg::LogChanged => {
+            log_keys::refresh(app);
+            Vec::new()
+        }
+        Msg::InlineCurl(r) => log_keys::inline_curl(app, r),
+        Msg::History(r) => {
+            history_keys::loaded(app, r);
+            Vec::new()
+        }
     }
 }
 
-fn send(app: &mut App, req: Request) -> (ReqId, Effect) {
+pub(super) fn send(app: &mut App, req: Request) -> (ReqId, Effect) {
     let id = app.next_id;
     app.next_id += 1;
     app.pending.insert(id, req.label());
     (id, Effect::Send { id, req })
 }
 
-fn cancel(app: &mut App, id: ReqId) -> Effect {
+pub(super) fn cancel(app: &mut App, id: ReqId) -> Effect {
     app.pending.remove(&id);
     Effect::Cancel(id)
 }
 
-fn screen(app: &App) -> layout::Areas {
+pub(super) fn screen(app: &App) -> layout::Areas {
     let (w, h) = app.size;
     layout::areas(Rect::new(0, 0, w, h), app.focus, app.zoom)
 }
@@ -108,7 +126,26 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             return Vec::new();
         }
         Some(Overlay::Picker(_)) => return picker_key(app, k),
+        Some(Overlay::Cell(_, scroll)) => {
+            match k.code {
+                KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
+                KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => *scroll = scroll.saturating_add(10),
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => app.overlay = None,
+                _ => {}
+            }
+            return Vec::new();
+        }
+        Some(Overlay::Log(_)) => return log_keys::key(app, k),
+        Some(Overlay::Compare(_)) => return users::compare_key(app, k),
+        Some(Overlay::History(_)) => return history_keys::key(app, k),
         None => {}
+    }
+    if app.focus == Focus::Results
+        && let Some(fx) = grid_keys::typing(app, k)
+    {
+        return fx;
     }
     if app.focus == Focus::Builder && app.builder.editor.is_some() {
         return editor_key(app, k);
@@ -170,8 +207,30 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Open => match app.focus {
             Focus::Catalog => catalog_open(app),
             Focus::Inspector => inspector_open(app),
-            _ => Vec::new(),
+            Focus::Results => grid_keys::act(app, action),
+            Focus::Builder => Vec::new(),
         },
+        // With no rows to search, `/` in the results means what it means elsewhere.
+        Action::SearchGrid if app.results.grid.is_none() => act(app, Action::FocusSearch),
+        Action::SwitchUser => users::open_switch(app),
+        Action::Compare => users::open_compare(app),
+        Action::RequestLog => log_keys::open(app),
+        Action::History => history_keys::open(app),
+        Action::Sort
+        | Action::SearchGrid
+        | Action::NextMatch
+        | Action::PrevMatch
+        | Action::Freeze
+        | Action::Widen
+        | Action::Narrow
+        | Action::Hide
+        | Action::UnhideAll
+        | Action::CopyCell
+        | Action::CopyRow
+        | Action::CopyColumn
+        | Action::Chart
+        | Action::Export
+        | Action::LoadMore => grid_keys::act(app, action),
         Action::Back => match app.focus {
             Focus::Catalog => {
                 catalog_collapse(app);
@@ -342,7 +401,7 @@ fn clear_search(app: &mut App) -> Vec<Effect> {
     query_changed(app)
 }
 
-fn load_databases(app: &mut App) -> Vec<Effect> {
+pub(super) fn load_databases(app: &mut App) -> Vec<Effect> {
     if !matches!(app.catalog.browse, Browse::NotLoaded) {
         return Vec::new();
     }
@@ -351,7 +410,7 @@ fn load_databases(app: &mut App) -> Vec<Effect> {
     vec![fx]
 }
 
-fn search_due(app: &mut App, generation: u64) -> Vec<Effect> {
+pub(super) fn search_due(app: &mut App, generation: u64) -> Vec<Effect> {
     if generation != app.catalog.generation || app.catalog.browsing() {
         return Vec::new();
     }
@@ -459,7 +518,7 @@ fn catalog_collapse(app: &mut App) {
 // ---------------------------------------------------------------------------------------------
 // Inspector
 
-fn inspect(app: &mut App, source: Source, restore_row: Option<usize>) -> Vec<Effect> {
+pub(super) fn inspect(app: &mut App, source: Source, restore_row: Option<usize>) -> Vec<Effect> {
     let mut fx = Vec::new();
     if let Some((old, _)) = app.inspector.loading.take() {
         fx.push(cancel(app, old));
@@ -886,6 +945,7 @@ fn picker_choose(app: &mut App, p: Picker) -> Vec<Effect> {
         v.clone().and_then(|v| serde_json::from_value(v).ok())
     };
     match p.step.clone() {
+        Step::SwitchUser | Step::CompareUser => users::chosen(app, p.step.clone(), chosen),
         Step::FilterField => match field_of(&chosen) {
             Some(f) => choose_filter_op(app, &f),
             None => refuse(app, "pick a field".into()),
@@ -1161,7 +1221,7 @@ fn editor_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 // ---------------------------------------------------------------------------------------------
 // Results
 
-fn run(app: &mut App) -> Vec<Effect> {
+pub(super) fn run(app: &mut App) -> Vec<Effect> {
     let Some(mut q) = app.draft() else {
         app.builder.problem = Some("open a table or metric first (Enter in the catalog)".into());
         return Vec::new();
@@ -1191,6 +1251,7 @@ fn run(app: &mut App) -> Vec<Effect> {
     } else {
         format!("query on {name}")
     };
+    app.results.query = Some((q.clone(), what.clone()));
     let (id, e) = send(app, Request::Query(q));
     fx.push(e);
     app.results.run = Run::Running {
@@ -1308,7 +1369,8 @@ fn answer(app: &mut App, a: Answer) -> Vec<Effect> {
         | Reply::Table(Err(e))
         | Reply::Metric(Err(e))
         | Reply::FieldValues(Err(e))
-        | Reply::Query(Err(e)) => Some(e.clone()),
+        | Reply::Query(Err(e))
+        | Reply::More(Err(e)) => Some(e.clone()),
         _ => None,
     };
     // The database list is a capability probe: a server without one is not an error to flag.
@@ -1409,12 +1471,17 @@ fn answer(app: &mut App, a: Answer) -> Vec<Effect> {
                 return Vec::new();
             }
             let what = what.clone();
+            let record = history_keys::record(app, &r, a.elapsed);
             app.results.run = match r {
                 Ok(result) => {
                     let mut grid = crate::grid::Grid::new(result.result);
                     grid.set_row_cap(result.row_cap);
                     grid.set_more_available(result.next.is_some());
                     app.results.grid = Some(grid);
+                    app.results.next = result.next;
+                    app.results.loading_more = None;
+                    app.results.search = None;
+                    app.results.notice = None;
                     Run::Done {
                         row_count: result.row_count,
                         running_time_ms: result.running_time_ms,
@@ -1424,9 +1491,18 @@ fn answer(app: &mut App, a: Answer) -> Vec<Effect> {
                 }
                 Err(error) => {
                     app.results.grid = None;
+                    app.results.next = None;
                     Run::Failed { error, what }
                 }
             };
+            record.into_iter().collect()
+        }
+        Reply::More(r) => {
+            grid_keys::more_rows(app, id, r);
+            Vec::new()
+        }
+        Reply::Compare(c) => {
+            users::compared(app, id, *c);
             Vec::new()
         }
     }

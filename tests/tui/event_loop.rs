@@ -30,6 +30,7 @@ async fn draws_on_change_and_never_while_idle() {
             events,
             app,
             client,
+            None,
             std::future::pending(),
             &counter,
         )

@@ -36,6 +36,11 @@ impl Harness {
             sandbox: Some(profile),
             ..ConnArgs::default()
         };
+        Harness::with_args(args, size).await
+    }
+
+    /// The explorer for any connection arguments (session mode, …) against the sandbox.
+    pub async fn with_args(args: ConnArgs, size: (u16, u16)) -> Harness {
         let connected = connect(&args).await.expect("the sandbox starts");
         let client = connected.client.clone();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -51,9 +56,12 @@ impl Harness {
         };
         let mut app = App::new(session, Styles::dark(), settings, Instant::now());
         app.size = size;
+        app.request_log = Some(client.log().clone());
         let mut h = Harness {
             app,
-            runner: Runner::new(client, tx),
+            runner: Runner::new(client, tx)
+                .without_clipboard()
+                .with_history(mbx::history::History::in_memory().expect("an in-memory history")),
             rx,
             _connected: connected,
             sent: Vec::new(),
@@ -141,6 +149,32 @@ impl Harness {
                 .expect("the channel stays open");
             self.send(msg);
         }
+        // Log notices and other answers that came with the last one.
+        while let Ok(msg) = self.rx.try_recv() {
+            self.send(msg);
+        }
+    }
+
+    /// Waits until `done` holds, feeding every message (exports send no `Answer`).
+    pub async fn wait_for(&mut self, done: impl Fn(&App) -> bool) {
+        while !done(&self.app) {
+            let msg = tokio::time::timeout(Duration::from_secs(20), self.rx.recv())
+                .await
+                .expect("a message within 20 s")
+                .expect("the channel stays open");
+            self.send(msg);
+        }
+    }
+
+    /// Every text put on the clipboard so far.
+    pub fn copied(&self) -> Vec<String> {
+        self.effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Copy(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn terminal(&self) -> Terminal<TestBackend> {
@@ -175,6 +209,19 @@ impl Harness {
         self.settle().await;
     }
 
+    /// Like `open`, from any pane and with the catalog's box emptied first (in the results, `/`
+    /// searches the rows instead).
+    pub async fn open_fresh(&mut self, term: &str) {
+        while self.app.focus != mbx::tui::state::Focus::Catalog {
+            self.key(KeyCode::Tab);
+        }
+        self.key(KeyCode::Char('/'));
+        self.key(KeyCode::Esc);
+        self.key(KeyCode::Esc);
+        self.settle().await;
+        self.open(term).await;
+    }
+
     /// Moves the inspector's cursor to the row whose text contains `needle`.
     pub async fn select_inspector_row(&mut self, needle: &str) {
         for _ in 0..60 {
@@ -207,10 +254,17 @@ pub fn insta_settings() -> insta::Settings {
     s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
     s.set_prepend_module_to_snapshot(false);
     s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
-    s.add_filter(r"token\s*\d+s", "token Ns");
+    s.add_filter(&regex_escape(env!("CARGO_TARGET_TMPDIR")), "TMP");
+    // The temporary directory's length differs between checkouts; so would the padding after it.
+    s.add_filter(r"(TMP/\S+) +", "$1 ");
+    s.add_filter(r"token\s*\d+s/180s", "token Ns/MAX");
+    s.add_filter(r"token\s*\d+s\b", "token Ns");
     s.add_filter(r"\s*\b\d+(\.\d+)? ?(ms|s)\b", " N ms");
     s.add_filter(r"\s*\b\d+m\d\ds\b", " N ms");
     s.add_filter(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]", "*");
+    s.add_filter(r"\b\d\d:\d\d:\d\d\b", "HH:MM:SS");
+    s.add_filter(r"\d{4}-\d\d-\d\d-\d{4}", "YYYY-MM-DD-HHMM");
+    s.add_filter(r"\s*\b\d+(\.\d)? (B|KB|MB)\b", " N B");
     s
 }
 
@@ -223,4 +277,16 @@ pub fn snap(h: &Harness, name: &str) {
     insta_settings().bind(|| {
         insta::assert_snapshot!(format!("{name}_{w}x{ht}"), screen);
     });
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '-' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
 }

@@ -58,15 +58,19 @@ pub fn draw(app: &App, f: &mut Frame, rect: Rect) {
     let body = q.to_body();
     let pretty = serde_json::to_string_pretty(&body).unwrap_or_default();
     let mut text = vec![line("construct-query body", s.section)];
-    // Pretty when it fits, else compact and wrapped so that all of it stays readable.
-    if pretty.lines().count() < usize::from(preview.height) {
-        text.extend(pretty.lines().map(|l| line(l.to_string(), s.muted)));
+    // Pretty-printed lines, cut whole at the bottom when there is no room: every line shown
+    // reads on its own, and the count says how much more `e` shows.
+    let room = usize::from(preview.height).saturating_sub(1);
+    let lines: Vec<&str> = pretty.lines().collect();
+    if lines.len() <= room {
+        text.extend(lines.iter().map(|l| line(l.to_string(), s.muted)));
     } else {
-        text.extend(
-            one_key_per_line(&body)
-                .into_iter()
-                .map(|l| line(l, s.muted)),
-        );
+        let keep = room.saturating_sub(1);
+        text.extend(lines[..keep].iter().map(|l| line(l.to_string(), s.muted)));
+        text.push(line(
+            format!("… {} more lines · e: all", lines.len() - keep),
+            s.muted,
+        ));
     }
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), preview);
 }
@@ -162,40 +166,4 @@ pub fn describe(app: &App, q: &QueryRequest, sec: Section, i: usize) -> Option<S
         }
         Section::Limit => q.limit?.to_string(),
     })
-}
-
-/// A body with each top-level key on its own line and its value compact: shorter than pretty
-/// JSON, still easy to scan.
-fn one_key_per_line(body: &serde_json::Value) -> Vec<String> {
-    let Some(obj) = body.as_object() else {
-        return vec![body.to_string()];
-    };
-    let n = obj.len();
-    let mut out = vec!["{".to_string()];
-    for (i, (k, v)) in obj.iter().enumerate() {
-        let comma = if i + 1 < n { "," } else { "" };
-        out.push(format!("  \"{k}\": {v}{comma}"));
-    }
-    out.push("}".to_string());
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn a_long_body_keeps_one_key_per_line() {
-        let body = json!({"table_id": 2, "filters": [{"field_id": "t2-5", "operation": "equals", "value": 1}]});
-        assert_eq!(
-            one_key_per_line(&body),
-            vec![
-                "{",
-                "  \"table_id\": 2,",
-                "  \"filters\": [{\"field_id\":\"t2-5\",\"operation\":\"equals\",\"value\":1}]",
-                "}"
-            ]
-        );
-    }
 }

@@ -14,6 +14,26 @@ pub fn draw_overlay(app: &App, f: &mut Frame, area: Rect) {
         Some(Overlay::Help(scroll)) => help(app, f, area, *scroll),
         Some(Overlay::Error(e)) => error(app, f, area, e),
         Some(Overlay::Picker(p)) => picker(app, f, area, p),
+        Some(Overlay::Cell(detail, scroll)) => {
+            let r = crate::grid::PopupView::centered(area, 80, 70);
+            f.render_widget(
+                crate::grid::PopupView::new(detail)
+                    .scroll(*scroll)
+                    .styles(app.styles.grid),
+                r,
+            );
+        }
+        Some(Overlay::Log(v)) => super::log::draw(app, f, overlay_area(area), v),
+        Some(Overlay::Compare(v)) => super::compare::draw(app, f, overlay_area(area), v),
+        Some(Overlay::History(v)) => super::history::draw(app, f, overlay_area(area), v),
+    }
+}
+
+/// Everything above the status bar: big overlays keep the status line visible.
+fn overlay_area(area: Rect) -> Rect {
+    Rect {
+        height: area.height.saturating_sub(2),
+        ..area
     }
 }
 
@@ -27,7 +47,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     r
 }
 
-fn popup_block<'a>(app: &App, title: String) -> Block<'a> {
+pub fn popup_block<'a>(app: &App, title: String) -> Block<'a> {
     Block::new()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)

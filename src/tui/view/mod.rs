@@ -2,9 +2,12 @@
 
 pub mod builder;
 pub mod catalog;
+pub mod compare;
 pub mod help;
+pub mod history;
 pub mod inspector;
 pub mod layout;
+pub mod log;
 pub mod results;
 pub mod status;
 
