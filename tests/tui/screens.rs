@@ -218,3 +218,36 @@ async fn inspector_metric() {
         snap(&h, "inspector_metric");
     }
 }
+
+/// Today's Metabase (read-resource and v2 tools) gives the same explorer: the same inspector and
+/// the same monthly count as the E2 surface, through the same keys.
+#[tokio::test]
+async fn the_same_explorer_on_the_latest_surface() {
+    for size in SIZES {
+        let mut h = Harness::start("analyst@example.com", SandboxProfile::Latest, size).await;
+        h.open("orders").await;
+        h.select_inspector_row("TOTAL").await;
+        snap(&h, "latest_inspector_number_field");
+
+        let mut latest = Harness::start("analyst@example.com", SandboxProfile::Latest, size).await;
+        build_monthly_count(&mut latest).await;
+        latest.key(KeyCode::Char('r'));
+        latest.settle().await;
+        snap(&latest, "latest_results_monthly_count");
+
+        let mut e2 = Harness::analyst(size).await;
+        build_monthly_count(&mut e2).await;
+        e2.key(KeyCode::Char('r'));
+        e2.settle().await;
+        let rows = |h: &Harness| {
+            h.app
+                .results
+                .grid
+                .as_ref()
+                .map(|g| g.result().rows.clone())
+                .unwrap_or_default()
+        };
+        assert!(!rows(&e2).is_empty(), "the E2 query ran");
+        assert_eq!(rows(&latest), rows(&e2), "the same rows on both surfaces");
+    }
+}
