@@ -220,6 +220,23 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let calls = Arc::new(plan(&http, &args).await?);
     let rss_before = args.pid.and_then(rss_kib);
+    // Sampled once a second so a leak shows as growth across the run, not just two end points.
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let sampler = args.pid.map(|pid| {
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => break samples,
+                    _ = tick.tick() => match rss_kib(pid) {
+                        Some(kib) => samples.push(kib),
+                        None => break samples,
+                    },
+                }
+            }
+        })
+    });
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let started = Instant::now();
     let mut workers = Vec::new();
@@ -284,8 +301,24 @@ async fn run(args: Args) -> Result<(), String> {
         pct(1.0),
         errors.len()
     );
+    let samples = match sampler {
+        Some(task) => {
+            let _ = stop.send(());
+            task.await.unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
     if let (Some(before), Some(after)) = (rss_before, args.pid.and_then(rss_kib)) {
-        println!("server memory: {before} KiB before, {after} KiB after");
+        let peak = samples.iter().copied().max().unwrap_or(after).max(after);
+        // Growth over the second half of the run: warm-up allocations (pools, caches) are
+        // excluded, so a steady leak is what remains.
+        let half = samples.get(samples.len() / 2).copied().unwrap_or(before);
+        println!(
+            "server memory: {before} KiB before, {after} KiB after, peak {peak} KiB; \
+             second-half growth {:+} KiB over {} samples",
+            after as i64 - half as i64,
+            samples.len()
+        );
     }
     for e in errors.iter().take(5) {
         println!("  {e}");

@@ -21,6 +21,8 @@ mod state;
 mod stats;
 mod users;
 
+/// Exposed so property tests can drive the verifier directly (thousands of cases, no HTTP).
+pub use auth::verify_jwt;
 pub use clock::Clock;
 pub use users::UserSummary;
 
