@@ -9,7 +9,8 @@
 //! cargo run --release --example load -- --url http://127.0.0.1:8765 --scenario mixed --concurrency 50 --seconds 20 --pid $!
 //! ```
 //! Prints requests, requests/s, p50/p99/max latency, unexpected answers (errors) and, with
-//! `--pid`, the server's resident memory before and after.
+//! `--pid`, the server's resident memory before, after and at its peak (sampled each second),
+//! and its growth over the run's second half, when warm-up is over and a leak would show.
 
 use clap::{Parser, ValueEnum};
 use jsonwebtoken::{EncodingKey, Header};
