@@ -612,6 +612,18 @@ pub fn compile(
     let stage = stage
         .as_object()
         .ok_or_else(|| invalid("a stage must be a map"))?;
+    // Running without a clause the sandbox cannot honour would answer another question.
+    for key in ["joins", "expressions", "source-card", "source-query"] {
+        if stage
+            .get(key)
+            .is_some_and(|v| !v.is_null() && v != &json!([]) && v != &json!({}))
+        {
+            return Err(invalid(format!(
+                "`{key}` is not supported here; reference a related table's column with \
+                 `source-field` and the join is made through its foreign key"
+            )));
+        }
+    }
     let table_id = stage
         .get("source-table")
         .and_then(Value::as_i64)

@@ -107,11 +107,24 @@ pub(super) async fn run(
         Err(f) => json!({
             "status": "failed", "error": f.message, "error_type": f.error_type,
             "class": "clojure.lang.ExceptionInfo", "via": [], "stacktrace": [],
-            "json_query": query, "row_count": 0, "running_time": running_time,
+            // Echoing a query nested near the JSON parsers' depth limit (128) would make the
+            // answer itself undecodable for clients; such a query never compiles anyway.
+            "json_query": if nesting(&query) <= ECHO_DEPTH { query.clone() } else { Value::Null },
+            "row_count": 0, "running_time": running_time,
             "data": {"rows": [], "cols": []},
             "database_id": query.get("database").cloned().unwrap_or(Value::Null),
             "started_at": started, "context": "agent",
         }),
+    }
+}
+
+const ECHO_DEPTH: usize = 64;
+
+fn nesting(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(nesting).max().unwrap_or(0),
+        Value::Object(m) => 1 + m.values().map(nesting).max().unwrap_or(0),
+        _ => 0,
     }
 }
 

@@ -84,8 +84,9 @@ impl Answer {
 }
 
 impl Env {
-    /// POSTs raw bytes as JSON to `/api/agent{path}` as `user`.
-    pub fn post_raw(&self, user: &str, path: &str, body: Vec<u8>) -> Answer {
+    /// POSTs raw bytes as JSON to `/api/agent{path}` as `user`; Err when the connection
+    /// breaks (a server may answer a too-big body early and close while it is still sent).
+    pub fn try_post_raw(&self, user: &str, path: &str, body: Vec<u8>) -> Result<Answer, String> {
         let url = format!("{}/api/agent{path}", self.sb.url());
         self.rt.block_on(async {
             let resp = self
@@ -96,11 +97,16 @@ impl Env {
                 .body(body)
                 .send()
                 .await
-                .expect("the sandbox answers");
+                .map_err(|e| e.to_string())?;
             let status = resp.status().as_u16();
-            let text = resp.text().await.expect("a body");
-            Answer { status, text }
+            let text = resp.text().await.map_err(|e| e.to_string())?;
+            Ok(Answer { status, text })
         })
+    }
+
+    pub fn post_raw(&self, user: &str, path: &str, body: Vec<u8>) -> Answer {
+        self.try_post_raw(user, path, body)
+            .unwrap_or_else(|e| panic!("the sandbox did not answer: {e}"))
     }
 
     pub fn post(&self, user: &str, path: &str, body: &Value) -> Answer {

@@ -254,7 +254,15 @@ fn oversized_and_malformed_bodies_are_refused_cleanly() {
         ("not json", b"{\"table_id\": 2".to_vec()),
         ("binary", vec![0xff, 0xfe, 0x00, 0x01]),
     ] {
-        let a = env.post_raw("admin@example.com", "/v1/construct-query", bytes);
+        let a = match env.try_post_raw("admin@example.com", "/v1/construct-query", bytes) {
+            Ok(a) => a,
+            // Refused before the whole body was read: the limit held.
+            Err(e) if name == "big" => {
+                assert!(e.contains("error"), "{e}");
+                continue;
+            }
+            Err(e) => panic!("{name}: {e}"),
+        };
         assert!(
             matches!(a.status, 400 | 413),
             "{name}: {} {}",
