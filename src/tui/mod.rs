@@ -4,6 +4,7 @@
 //! or (only while something loads) a spinner tick; feeds it to `update`; hands the effects to the
 //! runner; and redraws. Nothing arrives while idle, so nothing is drawn while idle.
 
+mod distribution;
 mod grid_keys;
 mod history_keys;
 pub mod keymap;

@@ -62,6 +62,8 @@ pub enum Reply {
     Table(Res<TableDetails>),
     Metric(Res<MetricDetails>),
     FieldValues(Res<FieldValues>),
+    /// A field's value counts (a grouped count query).
+    Distribution(Res<QueryResult>),
     Query(Res<QueryResult>),
     /// The next page of the result shown.
     More(Res<QueryResult>),
@@ -78,6 +80,7 @@ impl Reply {
             Reply::Table(r) => r.is_ok(),
             Reply::Metric(r) => r.is_ok(),
             Reply::FieldValues(r) => r.is_ok(),
+            Reply::Distribution(r) => r.is_ok(),
             Reply::Query(r) | Reply::More(r) => r.is_ok(),
             Reply::Compare(_) => true,
         }
@@ -94,6 +97,8 @@ pub enum Request {
     Table(i64),
     Metric(i64),
     FieldValues(Entity, FieldId),
+    /// The top values of a field with their counts.
+    Distribution(QueryRequest),
     Query(QueryRequest),
     NextPage(PageCursor),
 }
@@ -109,6 +114,10 @@ impl Request {
             Request::Table(id) => format!("table {id}"),
             Request::Metric(id) => format!("metric {id}"),
             Request::FieldValues(_, f) => format!("values {f}"),
+            Request::Distribution(q) => match q.group_by.first() {
+                Some(g) => format!("counts {}", g.field_id),
+                None => "counts".into(),
+            },
             Request::Query(_) => "query".into(),
             Request::NextPage(_) => "more rows".into(),
         }

@@ -252,6 +252,7 @@ async fn perform(client: &Client, req: Request) -> Reply {
         Request::FieldValues(entity, field) => {
             Reply::FieldValues(text(client.field_values(entity, &field, Some(100)).await))
         }
+        Request::Distribution(q) => Reply::Distribution(text(client.run_query(&q).await)),
         Request::Query(q) => Reply::Query(text(client.run_query(&q).await)),
         Request::NextPage(c) => Reply::More(text(client.next_page(&c).await)),
     }

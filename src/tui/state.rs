@@ -446,6 +446,14 @@ pub enum Values {
     Failed(String),
 }
 
+/// A field's top values with their counts, from a grouped count query.
+#[derive(Debug)]
+pub enum Distribution {
+    Loading(ReqId),
+    Loaded(Vec<(String, f64)>),
+    Failed(String),
+}
+
 #[derive(Debug, Default)]
 pub struct InspectorState {
     pub current: Option<Inspected>,
@@ -456,6 +464,8 @@ pub struct InspectorState {
     pub cursor: Cursor,
     /// Field values by entity and field: fetched once, kept for the session.
     pub values: HashMap<(Entity, FieldId), Values>,
+    /// Top values with counts for low-cardinality fields, also kept for the session.
+    pub distribution: HashMap<(Entity, FieldId), Distribution>,
     /// The row to select when the table being loaded arrives (going back restores it).
     pub restore_row: Option<usize>,
 }
