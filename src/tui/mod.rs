@@ -96,7 +96,7 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
             }
         };
         let history = open_history(ui);
-        match explore(client, styles, keymap, history).await {
+        match explore(client, settings.profile.clone(), styles, keymap, history).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("mbx: the terminal failed: {e}");
@@ -200,6 +200,7 @@ fn event_msg(ev: Event) -> Option<Msg> {
 /// `history` when there is one.
 pub async fn explore(
     client: Client,
+    profile: Option<String>,
     styles: Styles,
     keymap: Keymap,
     history: Option<crate::history::History>,
@@ -208,6 +209,7 @@ pub async fn explore(
     let mut screen = Screen::enter()?;
     let mut app = app_for(&client, styles, Settings::default());
     app.keymap = keymap;
+    app.profile = profile;
     let size = screen.terminal.size()?;
     app.size = (size.width, size.height);
     let mut sigterm = terminate_signal()?;

@@ -214,10 +214,12 @@ pub enum Effect {
     Record(RecordRun),
     /// Read the history (answered by `Msg::History`).
     LoadHistory {
+        profile: String,
         starred_only: bool,
     },
     /// Star or unstar a run, then read the history again.
     Star {
+        profile: String,
         id: i64,
         starred: bool,
         starred_only: bool,

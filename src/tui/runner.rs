@@ -10,9 +10,6 @@ use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-/// The history profile runs are kept under (profiles from a config file are not wired in yet).
-pub const PROFILE: &str = "default";
-
 pub struct Runner {
     /// The user the explorer started as: other users are made from it.
     base: Client,
@@ -32,6 +29,7 @@ enum HistoryJob {
     Record(super::msg::RecordRun),
     /// Star a run first if asked, then list the runs and answer on the loop's channel.
     Load {
+        profile: String,
         star: Option<(i64, bool)>,
         starred_only: bool,
     },
@@ -61,11 +59,15 @@ fn history_thread(
                     error: run.failed.as_deref(),
                 });
             }
-            HistoryJob::Load { star, starred_only } => {
+            HistoryJob::Load {
+                profile,
+                star,
+                starred_only,
+            } => {
                 let result = star
                     .map(|(id, s)| h.set_starred(id, s).map(|_| ()))
                     .unwrap_or(Ok(()))
-                    .and_then(|()| h.list(PROFILE, starred_only, 200))
+                    .and_then(|()| h.list(&profile, starred_only, 200))
                     .map_err(|e| e.to_string());
                 if tx.send(Msg::History(result)).is_err() {
                     return;
@@ -188,12 +190,16 @@ impl Runner {
                     let _ = jobs.send(HistoryJob::Record(run));
                 }
             }
-            Effect::LoadHistory { starred_only } => self.load_history(None, starred_only),
+            Effect::LoadHistory {
+                profile,
+                starred_only,
+            } => self.load_history(profile, None, starred_only),
             Effect::Star {
+                profile,
                 id,
                 starred,
                 starred_only,
-            } => self.load_history(Some((id, starred)), starred_only),
+            } => self.load_history(profile, Some((id, starred)), starred_only),
             Effect::CurlWithToken { entry } => {
                 let reply = curl_with_token(&self.base, entry);
                 let _ = self.tx.send(Msg::InlineCurl(reply));
@@ -219,11 +225,15 @@ impl Runner {
     }
 
     /// Reads the history (after starring a run, if asked) and answers with `Msg::History`.
-    fn load_history(&self, star: Option<(i64, bool)>, starred_only: bool) {
-        let sent = self
-            .history
-            .as_ref()
-            .is_some_and(|jobs| jobs.send(HistoryJob::Load { star, starred_only }).is_ok());
+    fn load_history(&self, profile: String, star: Option<(i64, bool)>, starred_only: bool) {
+        let sent = self.history.as_ref().is_some_and(|jobs| {
+            jobs.send(HistoryJob::Load {
+                profile,
+                star,
+                starred_only,
+            })
+            .is_ok()
+        });
         if !sent {
             let _ = self.tx.send(Msg::History(Err(
                 "the history is off (--no-history, or its file could not be opened)".into(),
