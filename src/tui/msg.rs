@@ -39,6 +39,8 @@ pub enum Msg {
     InlineCurl(Res<String>),
     /// The history's runs, newest first.
     History(Res<Vec<crate::history::Run>>),
+    /// Users seen before in this profile, most recent first (none when the history is off).
+    SeenUsers(Vec<User>),
 }
 
 /// A finished request: what came back, how long it took, and the credential's state after it.
@@ -216,6 +218,15 @@ pub enum Effect {
     LoadHistory {
         profile: String,
         starred_only: bool,
+    },
+    /// Remember a user switched to or compared with, under the profile.
+    RememberUser {
+        profile: String,
+        user: User,
+    },
+    /// Read the users seen before in the profile (answered by `Msg::SeenUsers`).
+    LoadUsers {
+        profile: String,
     },
     /// Star or unstar a run, then read the history again.
     Star {

@@ -10,6 +10,9 @@ use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
+/// How many remembered users the pickers offer.
+const SEEN_USERS: usize = 30;
+
 pub struct Runner {
     /// The user the explorer started as: other users are made from it.
     base: Client,
@@ -27,6 +30,13 @@ pub struct Runner {
 /// Work for the history thread.
 enum HistoryJob {
     Record(super::msg::RecordRun),
+    RememberUser {
+        profile: String,
+        user: super::msg::User,
+    },
+    LoadUsers {
+        profile: String,
+    },
     /// Star a run first if asked, then list the runs and answer on the loop's channel.
     Load {
         profile: String,
@@ -58,6 +68,24 @@ fn history_thread(
                     },
                     error: run.failed.as_deref(),
                 });
+            }
+            HistoryJob::RememberUser { profile, user } => {
+                // Like a run, a user that cannot be remembered must not disturb exploring.
+                let _ = h.remember_user(&profile, &user.email, &user.groups);
+            }
+            HistoryJob::LoadUsers { profile } => {
+                let users = h
+                    .users(&profile, SEEN_USERS)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|u| super::msg::User {
+                        email: u.email,
+                        groups: u.groups,
+                    })
+                    .collect();
+                if tx.send(Msg::SeenUsers(users)).is_err() {
+                    return;
+                }
             }
             HistoryJob::Load {
                 profile,
@@ -188,6 +216,16 @@ impl Runner {
             Effect::Record(run) => {
                 if let Some(jobs) = &self.history {
                     let _ = jobs.send(HistoryJob::Record(run));
+                }
+            }
+            Effect::RememberUser { profile, user } => {
+                if let Some(jobs) = &self.history {
+                    let _ = jobs.send(HistoryJob::RememberUser { profile, user });
+                }
+            }
+            Effect::LoadUsers { profile } => {
+                if let Some(jobs) = &self.history {
+                    let _ = jobs.send(HistoryJob::LoadUsers { profile });
                 }
             }
             Effect::LoadHistory {

@@ -20,6 +20,9 @@ use serde_json::{Value, json};
 pub fn startup(app: &mut App) -> Vec<Effect> {
     let mut fx = vec![send(app, Request::Era).1];
     fx.extend(load_databases(app));
+    fx.push(Effect::LoadUsers {
+        profile: app.history_profile(),
+    });
     fx
 }
 
@@ -73,6 +76,10 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::InlineCurl(r) => log_keys::inline_curl(app, r),
         Msg::History(r) => {
             history_keys::loaded(app, r);
+            Vec::new()
+        }
+        Msg::SeenUsers(seen) => {
+            users::seen(app, seen);
             Vec::new()
         }
     }
