@@ -26,6 +26,14 @@ enum Scenario {
     Execute,
     /// Ping, search, table details and previews as four users; permissions checked.
     Mixed,
+    /// POST /v1/search for ORDERS as admin (the catalog's search).
+    Search,
+    /// GET /v1/table/{ORDERS} as admin (the catalog's table details).
+    Table,
+    /// Execute a 20-row ORDERS preview as admin.
+    Preview,
+    /// Execute sum(TOTAL) by CREATED_AT month over all of ORDERS as admin.
+    Aggregate,
 }
 
 #[derive(Debug, Parser)]
@@ -125,6 +133,61 @@ async fn table_id(http: &reqwest::Client, args: &Args, name: &str) -> Result<i64
         .ok_or_else(|| format!("no table {name} found by search"))
 }
 
+/// A table's field id (opaque: string or number) by column name, from its details, as admin.
+async fn field_id(
+    http: &reqwest::Client,
+    args: &Args,
+    table: i64,
+    name: &str,
+) -> Result<Value, String> {
+    let call = Call {
+        user: "admin@example.com",
+        post: false,
+        path: format!("/v1/table/{table}"),
+        body: None,
+        expect: 200,
+        forbid_in_body: None,
+    };
+    let (status, body) = send(http, &args.url, &args.secret, &call).await?;
+    let v: Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+    v["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["name"] == name)
+        .map(|f| f["field_id"].clone())
+        .ok_or_else(|| format!("table {table} has no field {name} (answered {status})"))
+}
+
+/// Constructs `construct` as admin and returns the execute call of its query (202, not failed).
+async fn execute_call(
+    http: &reqwest::Client,
+    args: &Args,
+    construct: Value,
+) -> Result<Call, String> {
+    let call = Call {
+        user: "admin@example.com",
+        post: true,
+        path: "/v1/construct-query".into(),
+        body: Some(construct),
+        expect: 200,
+        forbid_in_body: None,
+    };
+    let (status, body) = send(http, &args.url, &args.secret, &call).await?;
+    let v: Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+    let query = v["query"]
+        .as_str()
+        .ok_or_else(|| format!("construct-query answered {status}: {body}"))?;
+    Ok(Call {
+        user: "admin@example.com",
+        post: true,
+        path: "/v1/execute".into(),
+        body: Some(json!({"query": query})),
+        expect: 202,
+        forbid_in_body: Some("\"failed\""),
+    })
+}
+
 async fn plan(http: &reqwest::Client, args: &Args) -> Result<Vec<Call>, String> {
     let ping = |user| Call {
         user,
@@ -138,26 +201,44 @@ async fn plan(http: &reqwest::Client, args: &Args) -> Result<Vec<Call>, String> 
         Scenario::Ping => Ok(vec![ping("analyst@example.com")]),
         Scenario::Execute => {
             let orders = table_id(http, args, "ORDERS").await?;
-            let construct = Call {
-                user: "admin@example.com",
-                post: true,
-                path: "/v1/construct-query".into(),
-                body: Some(json!({"table_id": orders, "limit": 2000})),
-                expect: 200,
-                forbid_in_body: None,
-            };
-            let (status, body) = send(http, &args.url, &args.secret, &construct).await?;
-            let v: Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
-            let query = v["query"]
-                .as_str()
-                .ok_or_else(|| format!("construct-query answered {status}: {body}"))?;
+            let q = json!({"table_id": orders, "limit": 2000});
+            Ok(vec![execute_call(http, args, q).await?])
+        }
+        Scenario::Preview => {
+            let orders = table_id(http, args, "ORDERS").await?;
+            let q = json!({"table_id": orders, "limit": 20});
+            Ok(vec![execute_call(http, args, q).await?])
+        }
+        Scenario::Aggregate => {
+            let orders = table_id(http, args, "ORDERS").await?;
+            let (total, created) = (
+                field_id(http, args, orders, "TOTAL").await?,
+                field_id(http, args, orders, "CREATED_AT").await?,
+            );
+            let q = json!({
+                "table_id": orders,
+                "aggregations": [{"function": "sum", "field_id": total}],
+                "group_by": [{"field_id": created, "field_granularity": "month"}],
+            });
+            Ok(vec![execute_call(http, args, q).await?])
+        }
+        Scenario::Search => Ok(vec![Call {
+            user: "admin@example.com",
+            post: true,
+            path: "/v1/search".into(),
+            body: Some(json!({"term_queries": ["ORDERS"]})),
+            expect: 200,
+            forbid_in_body: None,
+        }]),
+        Scenario::Table => {
+            let orders = table_id(http, args, "ORDERS").await?;
             Ok(vec![Call {
                 user: "admin@example.com",
-                post: true,
-                path: "/v1/execute".into(),
-                body: Some(json!({"query": query})),
-                expect: 202,
-                forbid_in_body: Some("\"failed\""),
+                post: false,
+                path: format!("/v1/table/{orders}"),
+                body: None,
+                expect: 200,
+                forbid_in_body: None,
             }])
         }
         Scenario::Mixed => {

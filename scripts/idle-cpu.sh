@@ -4,7 +4,7 @@
 # idle window. Usage: scripts/idle-cpu.sh [seconds] [binary]
 set -euo pipefail
 secs="${1:-5}"
-bin="${2:-target/release/mbx}"
+bin="${2:-${CARGO_TARGET_DIR:-target}/release/mbx}"
 session="mbx-idle-$$"
 [ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 tmux new-session -d -s "$session" -x 200 -y 50 "$bin"

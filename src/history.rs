@@ -132,7 +132,14 @@ impl History {
                     starred INTEGER NOT NULL DEFAULT 0
                  );
                  CREATE INDEX IF NOT EXISTS runs_profile_at ON runs(profile, at DESC);
-                 PRAGMA user_version = 1;",
+                 CREATE TABLE IF NOT EXISTS users (
+                    profile TEXT NOT NULL,
+                    email TEXT NOT NULL,
+                    groups TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (profile, email, groups)
+                 );
+                 PRAGMA user_version = 2;",
             )
             .map_err(|e| self.err(e))
     }
@@ -193,6 +200,47 @@ impl History {
         Ok(n == 1)
     }
 
+    /// Remembers a user switched to or compared with (groups as given); seeing one again makes
+    /// it the most recent.
+    pub fn remember_user(
+        &self,
+        profile: &str,
+        email: &str,
+        groups: &[String],
+    ) -> Result<(), HistoryError> {
+        let groups = serde_json::to_string(groups).unwrap_or_else(|_| "[]".into());
+        // REPLACE deletes and re-inserts, so the rowid orders users seen within one second.
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO users (profile, email, groups, at) VALUES (?1, ?2, ?3, ?4)",
+                params![profile, email, groups, now_secs()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The users remembered for a profile, most recent first.
+    pub fn users(&self, profile: &str, limit: usize) -> Result<Vec<SeenUser>, HistoryError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT email, groups FROM users WHERE profile = ?1
+                 ORDER BY at DESC, rowid DESC LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![profile, limit as i64], |r| {
+                let groups: String = r.get(1)?;
+                Ok(SeenUser {
+                    email: r.get(0)?,
+                    // A row written by hand with bad JSON still names its user.
+                    groups: serde_json::from_str(&groups).unwrap_or_default(),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
     pub fn get(&self, id: i64) -> Result<Option<Run>, HistoryError> {
         self.conn
             .query_row(
@@ -203,6 +251,20 @@ impl History {
             .optional()
             .map_err(|e| self.err(e))
     }
+}
+
+/// A user remembered for a profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeenUser {
+    pub email: String,
+    pub groups: Vec<String>,
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 const RUN_COLUMNS: &str =
@@ -283,5 +345,33 @@ mod tests {
             Some("You don't have permissions to do that.")
         );
         assert_eq!(r.row_count, None);
+    }
+
+    #[test]
+    fn users_are_remembered_per_profile_most_recent_first() {
+        let h = History::in_memory().unwrap();
+        let sales = vec!["Sales".to_string()];
+        h.remember_user("prod", "a@example.com", &[]).unwrap();
+        h.remember_user("prod", "b@example.com", &sales).unwrap();
+        h.remember_user("dev", "c@example.com", &[]).unwrap();
+        // Seen again: now the most recent.
+        h.remember_user("prod", "a@example.com", &[]).unwrap();
+        let prod = h.users("prod", 10).unwrap();
+        assert_eq!(
+            prod,
+            vec![
+                SeenUser {
+                    email: "a@example.com".into(),
+                    groups: vec![],
+                },
+                SeenUser {
+                    email: "b@example.com".into(),
+                    groups: sales,
+                },
+            ]
+        );
+        assert_eq!(h.users("dev", 10).unwrap().len(), 1);
+        assert!(h.users("other", 10).unwrap().is_empty());
+        assert_eq!(h.users("prod", 1).unwrap().len(), 1);
     }
 }

@@ -123,6 +123,7 @@ pub struct Sandbox {
 
 /// Builds the world, binds `config.host:config.port` and serves on a spawned task.
 pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+    let began = std::time::Instant::now();
     if config.scale == 0 {
         return Err(SandboxError::Config("--scale must be at least 1".into()));
     }
@@ -159,6 +160,12 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
             tracing::error!("sandbox server stopped: {e}");
         }
     });
+    // Read by scripts/startup.sh: the sandbox's share of the explorer's start-up.
+    tracing::info!(
+        "sandbox ready after {:.1} ms (scale {})",
+        began.elapsed().as_secs_f64() * 1e3,
+        config.scale
+    );
     Ok(Sandbox {
         addr,
         state,

@@ -2,7 +2,6 @@
 //! re-run, to edit in the builder, or to star.
 
 use super::msg::{Effect, RecordRun, Request, Res};
-use super::runner::PROFILE;
 use super::state::{App, Focus, HistoryView, Overlay, Run};
 use super::update::{inspect, send};
 use crate::api::types::QueryResult;
@@ -14,7 +13,7 @@ use std::time::Duration;
 pub fn record(app: &App, r: &Res<QueryResult>, elapsed: Duration) -> Option<Effect> {
     let (q, _) = app.results.query.as_ref()?;
     Some(Effect::Record(RecordRun {
-        profile: PROFILE.to_string(),
+        profile: app.history_profile(),
         user: app.session.email.clone(),
         body: q.to_body().to_string(),
         row_count: r.as_ref().ok().map(|q| q.row_count),
@@ -29,6 +28,7 @@ pub fn open(app: &mut App) -> Vec<Effect> {
         ..HistoryView::default()
     }));
     vec![Effect::LoadHistory {
+        profile: app.history_profile(),
         starred_only: false,
     }]
 }
@@ -49,6 +49,7 @@ pub fn loaded(app: &mut App, r: Res<Vec<crate::history::Run>>) {
 }
 
 pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let profile = app.history_profile();
     let Some(Overlay::History(v)) = &mut app.overlay else {
         return Vec::new();
     };
@@ -64,6 +65,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             v.loading = true;
             v.selected = 0;
             return vec![Effect::LoadHistory {
+                profile,
                 starred_only: v.starred_only,
             }];
         }
@@ -71,6 +73,7 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             if let Some(run) = v.runs.get(v.selected) {
                 v.loading = true;
                 return vec![Effect::Star {
+                    profile,
                     id: run.id,
                     starred: !run.starred,
                     starred_only: v.starred_only,

@@ -4,6 +4,7 @@
 //! or (only while something loads) a spinner tick; feeds it to `update`; hands the effects to the
 //! runner; and redraws. Nothing arrives while idle, so nothing is drawn while idle.
 
+mod distribution;
 mod grid_keys;
 mod history_keys;
 pub mod keymap;
@@ -46,6 +47,7 @@ pub use view::view;
 /// Opens the explorer (no subcommand). Every settings problem (config file, profile, secret,
 /// theme, keys file) is reported before the terminal switches to the explorer.
 pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
+    let _ = STARTED.set(Instant::now());
     let prepared = connect::settings(conn).and_then(|s| {
         let creds = connect::credentials(&s)?;
         Ok((s, creds))
@@ -94,8 +96,11 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
                 return ExitCode::from(e.exit_code());
             }
         };
+        if let Some(t0) = STARTED.get() {
+            tracing::info!("connected after {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
+        }
         let history = open_history(ui);
-        match explore(client, styles, keymap, history).await {
+        match explore(client, settings.profile.clone(), styles, keymap, history).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("mbx: the terminal failed: {e}");
@@ -103,6 +108,26 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
             }
         }
     })
+}
+
+/// When `run` began (right after argument parsing), for the start-up figures in the log.
+static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+/// Logs, once, how long after start-up the first frame with catalog data (the database tree, or
+/// search hits) was drawn (read by scripts/startup.sh). Only the real explorer sets `STARTED`.
+fn note_first_data_frame(app: &App, logged: &mut bool) {
+    let has_data =
+        matches!(app.catalog.browse, state::Browse::Loaded(_)) || !app.catalog.hits.is_empty();
+    if *logged || !has_data {
+        return;
+    }
+    *logged = true;
+    if let Some(t0) = STARTED.get() {
+        tracing::info!(
+            "first frame with data after {:.1} ms",
+            t0.elapsed().as_secs_f64() * 1e3
+        );
+    }
 }
 
 /// The query history, unless `--no-history`; a history that cannot be opened is reported once
@@ -199,6 +224,7 @@ fn event_msg(ev: Event) -> Option<Msg> {
 /// `history` when there is one.
 pub async fn explore(
     client: Client,
+    profile: Option<String>,
     styles: Styles,
     keymap: Keymap,
     history: Option<crate::history::History>,
@@ -207,6 +233,7 @@ pub async fn explore(
     let mut screen = Screen::enter()?;
     let mut app = app_for(&client, styles, Settings::default());
     app.keymap = keymap;
+    app.profile = profile;
     let size = screen.terminal.size()?;
     app.size = (size.width, size.height);
     let mut sigterm = terminate_signal()?;
@@ -275,6 +302,7 @@ where
             .map_err(|e| io::Error::other(e.to_string()))
     };
     tokio::pin!(stop);
+    let mut data_frame_logged = false;
     draw(terminal, &app)?;
     loop {
         let msg = tokio::select! {
@@ -308,6 +336,7 @@ where
             break;
         }
         draw(terminal, &app)?;
+        note_first_data_frame(&app, &mut data_frame_logged);
     }
     Ok(())
 }

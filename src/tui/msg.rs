@@ -39,6 +39,8 @@ pub enum Msg {
     InlineCurl(Res<String>),
     /// The history's runs, newest first.
     History(Res<Vec<crate::history::Run>>),
+    /// Users seen before in this profile, most recent first (none when the history is off).
+    SeenUsers(Vec<User>),
 }
 
 /// A finished request: what came back, how long it took, and the credential's state after it.
@@ -62,6 +64,8 @@ pub enum Reply {
     Table(Res<TableDetails>),
     Metric(Res<MetricDetails>),
     FieldValues(Res<FieldValues>),
+    /// A field's value counts (a grouped count query).
+    Distribution(Res<QueryResult>),
     Query(Res<QueryResult>),
     /// The next page of the result shown.
     More(Res<QueryResult>),
@@ -78,6 +82,7 @@ impl Reply {
             Reply::Table(r) => r.is_ok(),
             Reply::Metric(r) => r.is_ok(),
             Reply::FieldValues(r) => r.is_ok(),
+            Reply::Distribution(r) => r.is_ok(),
             Reply::Query(r) | Reply::More(r) => r.is_ok(),
             Reply::Compare(_) => true,
         }
@@ -94,6 +99,8 @@ pub enum Request {
     Table(i64),
     Metric(i64),
     FieldValues(Entity, FieldId),
+    /// The top values of a field with their counts.
+    Distribution(QueryRequest),
     Query(QueryRequest),
     NextPage(PageCursor),
 }
@@ -109,6 +116,10 @@ impl Request {
             Request::Table(id) => format!("table {id}"),
             Request::Metric(id) => format!("metric {id}"),
             Request::FieldValues(_, f) => format!("values {f}"),
+            Request::Distribution(q) => match q.group_by.first() {
+                Some(g) => format!("counts {}", g.field_id),
+                None => "counts".into(),
+            },
             Request::Query(_) => "query".into(),
             Request::NextPage(_) => "more rows".into(),
         }
@@ -205,10 +216,21 @@ pub enum Effect {
     Record(RecordRun),
     /// Read the history (answered by `Msg::History`).
     LoadHistory {
+        profile: String,
         starred_only: bool,
+    },
+    /// Remember a user switched to or compared with, under the profile.
+    RememberUser {
+        profile: String,
+        user: User,
+    },
+    /// Read the users seen before in the profile (answered by `Msg::SeenUsers`).
+    LoadUsers {
+        profile: String,
     },
     /// Star or unstar a run, then read the history again.
     Star {
+        profile: String,
         id: i64,
         starred: bool,
         starred_only: bool,

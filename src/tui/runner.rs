@@ -10,8 +10,8 @@ use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-/// The history profile runs are kept under (profiles from a config file are not wired in yet).
-pub const PROFILE: &str = "default";
+/// How many remembered users the pickers offer.
+const SEEN_USERS: usize = 30;
 
 pub struct Runner {
     /// The user the explorer started as: other users are made from it.
@@ -30,8 +30,16 @@ pub struct Runner {
 /// Work for the history thread.
 enum HistoryJob {
     Record(super::msg::RecordRun),
+    RememberUser {
+        profile: String,
+        user: super::msg::User,
+    },
+    LoadUsers {
+        profile: String,
+    },
     /// Star a run first if asked, then list the runs and answer on the loop's channel.
     Load {
+        profile: String,
         star: Option<(i64, bool)>,
         starred_only: bool,
     },
@@ -61,11 +69,33 @@ fn history_thread(
                     error: run.failed.as_deref(),
                 });
             }
-            HistoryJob::Load { star, starred_only } => {
+            HistoryJob::RememberUser { profile, user } => {
+                // Like a run, a user that cannot be remembered must not disturb exploring.
+                let _ = h.remember_user(&profile, &user.email, &user.groups);
+            }
+            HistoryJob::LoadUsers { profile } => {
+                let users = h
+                    .users(&profile, SEEN_USERS)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|u| super::msg::User {
+                        email: u.email,
+                        groups: u.groups,
+                    })
+                    .collect();
+                if tx.send(Msg::SeenUsers(users)).is_err() {
+                    return;
+                }
+            }
+            HistoryJob::Load {
+                profile,
+                star,
+                starred_only,
+            } => {
                 let result = star
                     .map(|(id, s)| h.set_starred(id, s).map(|_| ()))
                     .unwrap_or(Ok(()))
-                    .and_then(|()| h.list(PROFILE, starred_only, 200))
+                    .and_then(|()| h.list(&profile, starred_only, 200))
                     .map_err(|e| e.to_string());
                 if tx.send(Msg::History(result)).is_err() {
                     return;
@@ -188,12 +218,26 @@ impl Runner {
                     let _ = jobs.send(HistoryJob::Record(run));
                 }
             }
-            Effect::LoadHistory { starred_only } => self.load_history(None, starred_only),
+            Effect::RememberUser { profile, user } => {
+                if let Some(jobs) = &self.history {
+                    let _ = jobs.send(HistoryJob::RememberUser { profile, user });
+                }
+            }
+            Effect::LoadUsers { profile } => {
+                if let Some(jobs) = &self.history {
+                    let _ = jobs.send(HistoryJob::LoadUsers { profile });
+                }
+            }
+            Effect::LoadHistory {
+                profile,
+                starred_only,
+            } => self.load_history(profile, None, starred_only),
             Effect::Star {
+                profile,
                 id,
                 starred,
                 starred_only,
-            } => self.load_history(Some((id, starred)), starred_only),
+            } => self.load_history(profile, Some((id, starred)), starred_only),
             Effect::CurlWithToken { entry } => {
                 let reply = curl_with_token(&self.base, entry);
                 let _ = self.tx.send(Msg::InlineCurl(reply));
@@ -219,11 +263,15 @@ impl Runner {
     }
 
     /// Reads the history (after starring a run, if asked) and answers with `Msg::History`.
-    fn load_history(&self, star: Option<(i64, bool)>, starred_only: bool) {
-        let sent = self
-            .history
-            .as_ref()
-            .is_some_and(|jobs| jobs.send(HistoryJob::Load { star, starred_only }).is_ok());
+    fn load_history(&self, profile: String, star: Option<(i64, bool)>, starred_only: bool) {
+        let sent = self.history.as_ref().is_some_and(|jobs| {
+            jobs.send(HistoryJob::Load {
+                profile,
+                star,
+                starred_only,
+            })
+            .is_ok()
+        });
         if !sent {
             let _ = self.tx.send(Msg::History(Err(
                 "the history is off (--no-history, or its file could not be opened)".into(),
@@ -252,6 +300,7 @@ async fn perform(client: &Client, req: Request) -> Reply {
         Request::FieldValues(entity, field) => {
             Reply::FieldValues(text(client.field_values(entity, &field, Some(100)).await))
         }
+        Request::Distribution(q) => Reply::Distribution(text(client.run_query(&q).await)),
         Request::Query(q) => Reply::Query(text(client.run_query(&q).await)),
         Request::NextPage(c) => Reply::More(text(client.next_page(&c).await)),
     }

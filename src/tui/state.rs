@@ -56,6 +56,9 @@ impl Focus {
     }
 }
 
+/// Where runs go without a config profile.
+pub const DEFAULT_PROFILE: &str = "default";
+
 /// Who we are and where, for the status bar.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionInfo {
@@ -141,6 +144,8 @@ pub struct CompareView {
 
 pub struct App {
     pub session: SessionInfo,
+    /// The config profile connected with (`None`: flags only, or the in-process sandbox).
+    pub profile: Option<String>,
     pub era: Option<ApiEra>,
     pub auth: AuthStatus,
     pub last: Option<LastRequest>,
@@ -167,6 +172,13 @@ pub struct App {
 }
 
 impl App {
+    /// The history profile runs are kept under.
+    pub fn history_profile(&self) -> String {
+        self.profile
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PROFILE.to_string())
+    }
+
     pub fn new(session: SessionInfo, styles: Styles, settings: Settings, now: Instant) -> App {
         let first = User {
             email: session.email.clone(),
@@ -174,6 +186,7 @@ impl App {
         };
         let mut app = App {
             session,
+            profile: None,
             era: None,
             auth: AuthStatus::default(),
             last: None,
@@ -446,6 +459,14 @@ pub enum Values {
     Failed(String),
 }
 
+/// A field's top values with their counts, from a grouped count query.
+#[derive(Debug)]
+pub enum Distribution {
+    Loading(ReqId),
+    Loaded(Vec<(String, f64)>),
+    Failed(String),
+}
+
 #[derive(Debug, Default)]
 pub struct InspectorState {
     pub current: Option<Inspected>,
@@ -456,6 +477,8 @@ pub struct InspectorState {
     pub cursor: Cursor,
     /// Field values by entity and field: fetched once, kept for the session.
     pub values: HashMap<(Entity, FieldId), Values>,
+    /// Top values with counts for low-cardinality fields, also kept for the session.
+    pub distribution: HashMap<(Entity, FieldId), Distribution>,
     /// The row to select when the table being loaded arrives (going back restores it).
     pub restore_row: Option<usize>,
 }

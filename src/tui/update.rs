@@ -5,7 +5,7 @@ use super::msg::{Answer, Effect, Msg, Reply, ReqId, Request};
 use super::picker::{Choice, Item, Picker, Step};
 use super::state::*;
 use super::view::layout;
-use super::{grid_keys, history_keys, log_keys, users};
+use super::{distribution, grid_keys, history_keys, log_keys, users};
 use crate::api::types::{Entity, Field, FieldId, FieldType, FieldValues, ItemKind, SearchRequest};
 use crate::query::{
     AggFunction, Aggregation, Arity, FieldRef, Filter, FilterOp, GroupBy, OrderBy, QueryRequest,
@@ -20,6 +20,9 @@ use serde_json::{Value, json};
 pub fn startup(app: &mut App) -> Vec<Effect> {
     let mut fx = vec![send(app, Request::Era).1];
     fx.extend(load_databases(app));
+    fx.push(Effect::LoadUsers {
+        profile: app.history_profile(),
+    });
     fx
 }
 
@@ -73,6 +76,10 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::InlineCurl(r) => log_keys::inline_curl(app, r),
         Msg::History(r) => {
             history_keys::loaded(app, r);
+            Vec::new()
+        }
+        Msg::SeenUsers(seen) => {
+            users::seen(app, seen);
             Vec::new()
         }
     }
@@ -622,8 +629,10 @@ fn fetch_values(app: &mut App) -> Vec<Effect> {
         app.inspector.values.remove(&k);
         fx.push(cancel(app, id));
     }
+    fx.extend(distribution::drop_stale(app));
     if let Some((entity, field)) = wanted {
-        fx.extend(request_values(app, entity, field));
+        fx.extend(request_values(app, entity, field.clone()));
+        fx.extend(distribution::request(app, entity, &field));
     }
     fx
 }
@@ -1369,6 +1378,7 @@ fn answer(app: &mut App, a: Answer) -> Vec<Effect> {
         | Reply::Table(Err(e))
         | Reply::Metric(Err(e))
         | Reply::FieldValues(Err(e))
+        | Reply::Distribution(Err(e))
         | Reply::Query(Err(e))
         | Reply::More(Err(e)) => Some(e.clone()),
         _ => None,
@@ -1457,7 +1467,11 @@ fn answer(app: &mut App, a: Answer) -> Vec<Effect> {
                 Ok(v) => Values::Loaded(Box::new(v)),
                 Err(e) => Values::Failed(e),
             };
-            app.inspector.values.insert(key, v);
+            app.inspector.values.insert(key.clone(), v);
+            distribution::request(app, key.0, &key.1)
+        }
+        Reply::Distribution(r) => {
+            distribution::loaded(app, id, r);
             Vec::new()
         }
         Reply::Query(r) => {

@@ -90,12 +90,27 @@ pub fn chosen(app: &mut App, step: Step, value: Option<Value>) -> Vec<Effect> {
         return Vec::new();
     };
     app.overlay = None;
-    if !app.users.contains(&user) {
-        app.users.push(user.clone());
-    }
-    match step {
+    // Most recent first, here and in the history.
+    app.users.retain(|u| *u != user);
+    app.users.insert(0, user.clone());
+    let remember = Effect::RememberUser {
+        profile: app.history_profile(),
+        user: user.clone(),
+    };
+    let mut fx = match step {
         Step::CompareUser => start_compare(app, user),
         _ => switch(app, user),
+    };
+    fx.push(remember);
+    fx
+}
+
+/// Users remembered from earlier sessions join the pickers, after those of this session.
+pub fn seen(app: &mut App, seen: Vec<User>) {
+    for u in seen {
+        if !app.users.contains(&u) {
+            app.users.push(u);
+        }
     }
 }
 

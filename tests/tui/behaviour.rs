@@ -285,3 +285,80 @@ async fn several_values_picked_from_the_field_values_make_one_filter() {
         );
     }
 }
+
+/// A category gets its top values counted by a real query, largest first; a number does not.
+#[tokio::test]
+async fn a_category_field_shows_its_top_values_with_counts() {
+    use mbx::tui::state::Distribution;
+    let mut h = Harness::analyst((200, 50)).await;
+    h.open("products").await;
+    h.select_inspector_row("CATEGORY").await;
+    let key = |h: &Harness| {
+        let cur = h.app.inspector.current.as_ref().expect("open");
+        let f = h.app.inspector.selected_field().expect("field");
+        (cur.entity(), f.field_id.clone())
+    };
+    let k = key(&h);
+    let Some(Distribution::Loaded(bars)) = h.app.inspector.distribution.get(&k) else {
+        panic!("no counts: {:?}", h.app.inspector.distribution.get(&k));
+    };
+    let names: Vec<&str> = bars.iter().map(|b| b.0.as_str()).collect();
+    for c in ["Doohickey", "Gadget", "Gizmo", "Widget"] {
+        assert!(names.contains(&c), "{names:?}");
+    }
+    assert!(bars.windows(2).all(|w| w[0].1 >= w[1].1), "{bars:?}");
+    assert!(bars.iter().all(|b| b.1 > 0.0), "{bars:?}");
+    h.select_inspector_row("PRICE").await;
+    let k = key(&h);
+    assert!(!h.app.inspector.distribution.contains_key(&k));
+}
+
+/// Moving off a category before its counts arrive cancels the counting (newest wins).
+#[tokio::test]
+async fn counts_for_a_field_left_behind_are_cancelled() {
+    use mbx::tui::state::Distribution;
+    let mut h = Harness::analyst((200, 50)).await;
+    h.open("products").await;
+    h.select_inspector_row("CATEGORY").await;
+    let loading = h
+        .app
+        .inspector
+        .distribution
+        .values()
+        .filter(|d| matches!(d, Distribution::Loading(_)))
+        .count();
+    assert_eq!(loading, 0);
+    // Fresh state: forget the counts, then ask and leave at once.
+    h.app.inspector.distribution.clear();
+    let fx = update(
+        &mut h.app,
+        Msg::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)),
+    );
+    assert!(!fx.iter().any(|e| matches!(
+        e,
+        Effect::Send {
+            req: Request::Distribution(_),
+            ..
+        }
+    )));
+    let fx = update(
+        &mut h.app,
+        Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+    );
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Send {
+                req: Request::Distribution(_),
+                ..
+            }
+        )),
+        "{fx:?}"
+    );
+    let fx = update(
+        &mut h.app,
+        Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+    );
+    assert!(fx.iter().any(|e| matches!(e, Effect::Cancel(_))), "{fx:?}");
+    assert!(h.app.inspector.distribution.is_empty());
+}

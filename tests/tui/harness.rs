@@ -41,6 +41,16 @@ impl Harness {
 
     /// The explorer for any connection arguments (session mode, …) against the sandbox.
     pub async fn with_args(args: ConnArgs, size: (u16, u16)) -> Harness {
+        let history = mbx::history::History::in_memory().expect("an in-memory history");
+        Harness::with_history(args, size, history).await
+    }
+
+    /// Like `with_args`, keeping runs and users in `history` (a file outlives the harness).
+    pub async fn with_history(
+        args: ConnArgs,
+        size: (u16, u16),
+        history: mbx::history::History,
+    ) -> Harness {
         let connected = connect(&args).await.expect("the sandbox starts");
         let client = connected.client.clone();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -61,7 +71,7 @@ impl Harness {
             app,
             runner: Runner::new(client, tx)
                 .without_clipboard()
-                .with_history(mbx::history::History::in_memory().expect("an in-memory history")),
+                .with_history(history),
             rx,
             _connected: connected,
             sent: Vec::new(),

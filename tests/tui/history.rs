@@ -92,3 +92,32 @@ async fn runs_are_kept_and_can_be_rerun_edited_and_starred() {
         );
     }
 }
+
+/// With a config profile, runs are kept under it (not "default") and the status bar names it.
+#[tokio::test]
+async fn runs_are_kept_under_the_config_profile() {
+    for size in SIZES {
+        let mut h = Harness::analyst(size).await;
+        h.open("orders").await;
+        h.key(KeyCode::Char('r'));
+        h.settle().await;
+        h.app.profile = Some("prod".into());
+        h.open_fresh("people").await;
+        h.key(KeyCode::Char('r'));
+        h.settle().await;
+        let profiles: Vec<String> = h
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Record(r) => Some(r.profile.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(profiles, ["default", "prod"]);
+        assert!(h.screen().contains("profile prod"), "{}", h.screen());
+        h.key(KeyCode::Char('H'));
+        read(&mut h).await;
+        assert_eq!(runs(&h).len(), 1, "only the prod run is listed");
+        snap(&h, "history_under_profile");
+    }
+}

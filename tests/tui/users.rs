@@ -89,8 +89,9 @@ async fn switching_user_reruns_the_open_table_and_the_query() {
         h.app.results.run,
         mbx::tui::state::Run::Failed { .. }
     ));
+    // The pickers offer the most recent user first.
     assert_eq!(
-        h.app.users.last().map(|u| u.groups.clone()),
+        h.app.users.first().map(|u| u.groups.clone()),
         Some(vec!["Sales".to_string()])
     );
 }
@@ -242,4 +243,61 @@ async fn in_session_mode_a_switch_exchanges_a_new_session() {
         .map(|e| e.user.as_str())
         .collect();
     assert_eq!(exchanges, vec!["analyst@example.com", "sales@example.com"]);
+}
+
+/// Users switched to or compared with are remembered per profile and offered, most recent
+/// first, when the explorer opens again.
+#[tokio::test]
+async fn users_seen_before_are_offered_in_a_later_session() {
+    for size in SIZES {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite3");
+        let args = || mbx::cli::ConnArgs {
+            email: Some("analyst@example.com".into()),
+            sandbox: Some(mbx::cli::SandboxProfile::E2),
+            ..mbx::cli::ConnArgs::default()
+        };
+        {
+            let history = mbx::history::History::open(&path).unwrap();
+            let mut h = Harness::with_history(args(), size, history).await;
+            for who in ["sales@example.com", "admin@example.com, Admins"] {
+                h.key(KeyCode::Char('u'));
+                h.keys(who);
+                h.key(KeyCode::Enter);
+                h.settle().await;
+            }
+            let remembered: Vec<String> = h
+                .effects
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::RememberUser { profile, user } => {
+                        Some(format!("{profile} {}", user.label()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(remembered.len(), 2, "{remembered:?}");
+            assert!(remembered.iter().all(|r| r.starts_with("default ")));
+            // The history thread works in order: once the runs are listed, the users are written.
+            h.key(KeyCode::Char('H'));
+            h.wait_for(|a| !matches!(&a.overlay, Some(Overlay::History(v)) if v.loading))
+                .await;
+        }
+        // A new session reads what the last one wrote.
+        let history = mbx::history::History::open(&path).unwrap();
+        let mut h = Harness::with_history(args(), size, history).await;
+        h.wait_for(|a| a.users.len() == 3).await;
+        let emails: Vec<&str> = h.app.users.iter().map(|u| u.email.as_str()).collect();
+        assert_eq!(
+            emails,
+            [
+                "analyst@example.com",
+                "admin@example.com",
+                "sales@example.com"
+            ]
+        );
+        assert_eq!(h.app.users[1].groups, ["Admins"]);
+        h.key(KeyCode::Char('u'));
+        snap(&h, "switch_user_picker_remembered");
+    }
 }

@@ -3,7 +3,8 @@
 
 use super::{draw_list, fit, layout, line, pad, pane_block};
 use crate::api::types::{Field, FieldStats, FieldType};
-use crate::tui::state::{App, Focus, InspRow, Inspected, Values};
+use crate::tui::distribution::bar_lines;
+use crate::tui::state::{App, Distribution, Focus, InspRow, Inspected, Values};
 use crate::tui::update::value_text;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -277,6 +278,22 @@ fn field_details(
             if let Some(st) = &v.statistics {
                 stats_lines(app, st, width, out);
             }
+            match app.inspector.distribution.get(&key) {
+                None => {}
+                Some(Distribution::Loading(_)) => {
+                    out.push(line(format!("{} counts…", app.spin()), s.muted))
+                }
+                Some(Distribution::Failed(e)) => out.push(line(format!("counts: {e}"), s.error)),
+                Some(Distribution::Loaded(bars)) => {
+                    for (label, bar, count) in bar_lines(bars, width.saturating_sub(2)) {
+                        out.push(Line::from(vec![
+                            Span::styled(label, s.base),
+                            Span::styled(bar, s.number),
+                            Span::styled(count, s.muted),
+                        ]));
+                    }
+                }
+            }
             if !v.values.is_empty() {
                 let shown: Vec<String> = v
                     .values
@@ -336,6 +353,17 @@ fn stats_lines(app: &App, st: &FieldStats, width: usize, out: &mut Vec<Line<'sta
     }
     if let Some(b) = box_line(st, width.saturating_sub(2)) {
         out.push(line(b, s.number));
+        // The statistics carry no median: the mark inside the box is the average.
+        let mut legend = Vec::new();
+        if st.q1.is_some() && st.q3.is_some() {
+            legend.push("[ ] q1…q3");
+        }
+        if st.avg.is_some() {
+            legend.push("┃ avg");
+        }
+        if !legend.is_empty() && st.max > st.min {
+            out.push(line(legend.join(" · "), s.muted));
+        }
     }
     if let Some(p) = st.percent_null.filter(|p| *p > 0.0) {
         let w = 20usize;

@@ -15,8 +15,12 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let mut who = vec![
         Span::styled(format!(" {}", app.session.email), s.accent),
         sep(),
-        Span::styled(app.session.mode.clone(), s.base),
     ];
+    if let Some(p) = &app.profile {
+        who.push(Span::styled(format!("profile {p}"), s.header));
+        who.push(sep());
+    }
+    who.extend([Span::styled(app.session.mode.clone(), s.base)]);
     if let Some(age) = app.auth.token_age {
         // A token is good for 180 s; it turns yellow when renewal is near.
         let style = if age.as_secs() >= 150 {
