@@ -205,6 +205,25 @@ impl FieldType {
             FieldType::Date | FieldType::Datetime | FieldType::Time
         )
     }
+
+    /// The simple type of a Metabase base type (`type/Float` → number), for servers whose
+    /// field shape carries only `base_type` (E3).
+    pub fn from_base_type(base_type: &str) -> Option<FieldType> {
+        let t = base_type.strip_prefix("type/").unwrap_or(base_type);
+        Some(match t {
+            "Boolean" => FieldType::Boolean,
+            "Date" => FieldType::Date,
+            "Time" | "TimeWithTZ" | "TimeWithLocalTZ" | "TimeWithZoneOffset" => FieldType::Time,
+            "DateTime"
+            | "DateTimeWithTZ"
+            | "DateTimeWithLocalTZ"
+            | "DateTimeWithZoneOffset"
+            | "Instant" => FieldType::Datetime,
+            "Integer" | "BigInteger" | "Float" | "Decimal" | "Number" => FieldType::Number,
+            "Text" | "TextLike" | "UUID" => FieldType::String,
+            _ => return None,
+        })
+    }
 }
 
 /// Every filter `operation` of the contract.
@@ -832,6 +851,35 @@ mod tests {
             QueryRequest::from_json("{"),
             Err(QueryProblem::Json(_))
         ));
+    }
+
+    #[test]
+    fn base_types_map_to_simple_types() {
+        assert_eq!(
+            FieldType::from_base_type("type/Float"),
+            Some(FieldType::Number)
+        );
+        assert_eq!(
+            FieldType::from_base_type("type/BigInteger"),
+            Some(FieldType::Number)
+        );
+        assert_eq!(
+            FieldType::from_base_type("type/Text"),
+            Some(FieldType::String)
+        );
+        assert_eq!(
+            FieldType::from_base_type("type/DateTime"),
+            Some(FieldType::Datetime)
+        );
+        assert_eq!(
+            FieldType::from_base_type("type/Date"),
+            Some(FieldType::Date)
+        );
+        assert_eq!(
+            FieldType::from_base_type("type/Boolean"),
+            Some(FieldType::Boolean)
+        );
+        assert_eq!(FieldType::from_base_type("type/Structured"), None);
     }
 
     #[test]

@@ -128,6 +128,36 @@ impl Field {
     pub fn label(&self) -> &str {
         self.display_name.as_deref().unwrap_or(&self.name)
     }
+
+    /// Fills the simple type from `effective_type`/`base_type` when the server sent none.
+    pub fn fill_type(&mut self) {
+        if self.field_type.is_none() {
+            self.field_type = self
+                .effective_type
+                .as_deref()
+                .or(self.base_type.as_deref())
+                .and_then(FieldType::from_base_type);
+        }
+    }
+}
+
+impl TableDetails {
+    /// See [`Field::fill_type`].
+    pub fn fill_types(&mut self) {
+        self.fields.iter_mut().for_each(Field::fill_type);
+        for r in &mut self.related_tables {
+            r.fields.iter_mut().for_each(Field::fill_type);
+        }
+    }
+}
+
+impl MetricDetails {
+    /// See [`Field::fill_type`].
+    pub fn fill_types(&mut self) {
+        self.queryable_dimensions
+            .iter_mut()
+            .for_each(Field::fill_type);
+    }
 }
 
 /// A table reachable through a foreign key of the inspected table.

@@ -69,7 +69,9 @@ pub async fn table(c: &Client, id: i64, o: TableOptions) -> Result<TableDetails,
     .param("with-metrics", o.with_metrics)
     .param("with-measures", o.with_measures)
     .param("with-segments", o.with_segments);
-    c.call(r).await
+    let mut t: TableDetails = c.call(r).await?;
+    t.fill_types();
+    Ok(t)
 }
 
 pub async fn metric(c: &Client, id: i64, o: MetricOptions) -> Result<MetricDetails, ApiError> {
@@ -85,7 +87,9 @@ pub async fn metric(c: &Client, id: i64, o: MetricOptions) -> Result<MetricDetai
     .param("with-field-values", o.with_field_values)
     .param("with-queryable-dimensions", o.with_queryable_dimensions)
     .param("with-segments", o.with_segments);
-    c.call(r).await
+    let mut m: MetricDetails = c.call(r).await?;
+    m.fill_types();
+    Ok(m)
 }
 
 pub async fn field_values(
