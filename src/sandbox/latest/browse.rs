@@ -3,7 +3,7 @@
 //! tables are narrow, so `get_fields` returns whole tables (cut by the response budget) and
 //! never needs to slice one.
 
-use super::construct::check_closed;
+use super::construct::{check_closed, limit_param, offset_param};
 use super::envelope::{Page, TOKEN_BUDGET, envelope, estimate_tokens, paged};
 use super::errors::LatestError;
 use super::present::View;
@@ -100,22 +100,8 @@ fn args(body: &Value) -> Result<Args, LatestError> {
             .into());
         }
     };
-    let limit = match get("limit") {
-        None => None,
-        Some(v) => Some(
-            v.as_u64()
-                .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| {
-                    ApiError::invalid("limit", "nullable integer between 1 and 200 inclusive")
-                })?,
-        ),
-    };
-    let offset = match get("offset") {
-        None => None,
-        Some(v) => Some(v.as_u64().ok_or_else(|| {
-            ApiError::invalid("offset", "nullable integer greater than or equal to 0")
-        })?),
-    };
+    let limit = limit_param(get("limit"), "limit", MAX_LIMIT)?;
+    let offset = offset_param(get("offset"))?;
     if let Some(v) = get("include_hidden")
         && !v.is_boolean()
     {

@@ -60,6 +60,30 @@ pub fn construct(view: &View<'_>, body: &Value) -> Result<Value, LatestError> {
     Ok(Value::Object(out))
 }
 
+/// A nullable `limit`-like parameter: an integer from 1 to `max`, refused (kind 3) with
+/// malli's wording otherwise.
+pub fn limit_param(v: Option<&Value>, key: &str, max: u64) -> Result<Option<u64>, ApiError> {
+    v.map(|v| {
+        v.as_u64().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+            ApiError::invalid(
+                key,
+                format!("nullable integer between 1 and {max} inclusive"),
+            )
+        })
+    })
+    .transpose()
+}
+
+/// A nullable `offset`: an integer ≥ 0.
+pub fn offset_param(v: Option<&Value>) -> Result<Option<u64>, ApiError> {
+    v.map(|v| {
+        v.as_u64().ok_or_else(|| {
+            ApiError::invalid("offset", "nullable integer greater than or equal to 0")
+        })
+    })
+    .transpose()
+}
+
 /// Closed-map bodies: every key not in `allowed` is a kind-3 "disallowed key".
 pub fn check_closed(map: &Map<String, Value>, allowed: &[&str]) -> Result<(), LatestError> {
     let extra: Vec<(String, String)> = map

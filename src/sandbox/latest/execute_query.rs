@@ -3,7 +3,7 @@
 //! truncation note that says how to read on.
 
 use super::checks::{check_mbql, check_shape, check_sources, ordered, own_limit};
-use super::construct::check_closed;
+use super::construct::{check_closed, limit_param, offset_param};
 use super::errors::LatestError;
 use super::handles::Handles;
 use super::portable::resolve;
@@ -49,21 +49,9 @@ pub fn parse(body: &Value) -> Result<Request, LatestError> {
     let map = body.as_object().cloned().unwrap_or_default();
     check_closed(&map, &KEYS)?;
     let get = |k: &str| map.get(k).filter(|v| !v.is_null());
-    let row_limit = match get("row_limit") {
-        None => DEFAULT_ROW_LIMIT,
-        Some(v) => v
-            .as_u64()
-            .filter(|n| (1..=MAX_ROW_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::invalid("row_limit", "nullable integer between 1 and 2000 inclusive")
-            })?,
-    };
-    let offset = match get("offset") {
-        None => 0,
-        Some(v) => v.as_u64().ok_or_else(|| {
-            ApiError::invalid("offset", "nullable integer greater than or equal to 0")
-        })?,
-    };
+    let row_limit =
+        limit_param(get("row_limit"), "row_limit", MAX_ROW_LIMIT)?.unwrap_or(DEFAULT_ROW_LIMIT);
+    let offset = offset_param(get("offset"))?.unwrap_or(0);
     let validate_only = match get("validate_only") {
         None => false,
         Some(v) => v

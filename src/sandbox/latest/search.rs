@@ -2,7 +2,7 @@
 //! coerced and results enriched as §4.4 describes) and `POST /v2/search` (§4.3: three modes,
 //! the bounded list envelope, teaching errors).
 
-use super::construct::check_closed;
+use super::construct::{check_closed, limit_param, offset_param};
 use super::eid::portable_id;
 use super::envelope::{Page, paged};
 use super::errors::LatestError;
@@ -384,21 +384,8 @@ fn params(body: &Value) -> Result<Params, LatestError> {
         Some(Value::String(s)) if s == "me" => true,
         Some(_) => return Err(ApiError::invalid("created_by", "nullable \"me\"").into()),
     };
-    let limit = match get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(v) => v
-            .as_u64()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::invalid("limit", "nullable integer between 1 and 50 inclusive")
-            })?,
-    };
-    let offset = match get("offset") {
-        None => 0,
-        Some(v) => v.as_u64().ok_or_else(|| {
-            ApiError::invalid("offset", "nullable integer greater than or equal to 0")
-        })?,
-    };
+    let limit = limit_param(get("limit"), "limit", MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
+    let offset = offset_param(get("offset"))?.unwrap_or(0);
     let fields = match get("fields") {
         None => Vec::new(),
         Some(Value::Array(items)) => items
