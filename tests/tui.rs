@@ -6,6 +6,7 @@ mod tui {
     mod event_loop;
     pub mod harness;
     mod history;
+    mod profiles;
     mod results;
     pub mod screens;
     mod styles;

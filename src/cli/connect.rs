@@ -96,14 +96,21 @@ pub fn profile_names(conn: &ConnArgs) -> Result<Vec<String>, ConnectError> {
         .unwrap_or_default())
 }
 
-/// The settings for another profile of the same file, keeping the other flags. (Flags still win
-/// over the profile, as at start-up.) Pair with `credentials` and `connect_with` on a blocking
-/// task: a `secret_command` may take a while.
-pub fn settings_for_profile(conn: &ConnArgs, profile: &str) -> Result<Settings, ConnectError> {
-    settings(&ConnArgs {
+/// The settings for switching, inside the explorer, to profile `profile` of the config file at
+/// `config` (the default place when `None`): the profile as the file writes it. The flags and
+/// `MBX_*` variables given at launch chose the first connection only; a switch that kept them
+/// would connect to the same server as the same user under another name. Pair with
+/// `credentials` and `connect_with` on a blocking task: a `secret_command` may take a while.
+pub fn settings_for_switch(
+    config: Option<&std::path::Path>,
+    profile: &str,
+) -> Result<Settings, ConnectError> {
+    let loaded = config::load(config)?;
+    let flags = ConnArgs {
         profile: Some(profile.to_string()),
-        ..conn.clone()
-    })
+        ..ConnArgs::default()
+    };
+    Ok(config::resolve(&flags, loaded.as_ref(), None)?)
 }
 
 /// The secrets a connection needs, read once (a `secret_command` runs here).
@@ -309,16 +316,20 @@ mod tests {
         )
         .expect("write");
         let conn = ConnArgs {
-            config: Some(path),
+            config: Some(path.clone()),
+            email: Some("flag@x".into()),
             ..ConnArgs::default()
         };
         assert_eq!(profile_names(&conn).expect("parses"), ["a", "b"]);
-        assert_eq!(settings(&conn).expect("a").email.as_deref(), Some("a@x"));
-        let b = settings_for_profile(&conn, "b").expect("b");
+        // At launch the flag wins over the default profile ...
+        assert_eq!(settings(&conn).expect("a").email.as_deref(), Some("flag@x"));
+        // ... a switch takes the profile as written.
+        let b = settings_for_switch(Some(&path), "b").expect("b");
         assert_eq!(b.profile.as_deref(), Some("b"));
         assert_eq!(b.email.as_deref(), Some("b@x"));
         assert_eq!(b.timeout, Duration::from_secs(3));
-        assert!(settings_for_profile(&conn, "c").is_err());
+        let e = settings_for_switch(Some(&path), "c").expect_err("no such profile");
+        assert!(e.to_string().contains("c"), "{e}");
     }
 
     #[test]

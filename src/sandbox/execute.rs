@@ -31,12 +31,65 @@ pub(super) fn accepted(body: Value) -> Response {
     res
 }
 
-fn decode(token: &str) -> Result<Value, ApiError> {
+/// Metabase reads the query with Jackson, whose default nesting limit is 1000 levels: deeper
+/// is a parse error (500, like any JSON that does not parse).
+const JACKSON_MAX_DEPTH: usize = 1000;
+
+/// Deeper than this, no query compiles (`compile` stops at 32 levels) and serde_json's own
+/// recursion limit (128) would turn valid JSON into a parse error Metabase would not raise.
+const DEEPEST_PARSED: usize = 100;
+
+/// What a query token holds.
+enum Decoded {
+    Query(Value),
+    /// JSON Metabase would parse but that nests too deeply to be a query: it fails as a run
+    /// (202 `failed`) without being parsed here.
+    TooDeep(usize),
+}
+
+fn decode(token: &str) -> Result<Decoded, ApiError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(token.trim())
         .map_err(|e| ApiError::Server(format!("Invalid base64 query: {e}")))?;
-    serde_json::from_slice::<Value>(&bytes)
-        .map_err(|e| ApiError::Server(format!("The query is not valid JSON: {e}")))
+    match json_depth(&bytes) {
+        d if d > JACKSON_MAX_DEPTH => Err(ApiError::Server(format!(
+            "The query is not valid JSON: its nesting depth ({d}) exceeds the maximum allowed \
+             ({JACKSON_MAX_DEPTH})"
+        ))),
+        d if d > DEEPEST_PARSED => Ok(Decoded::TooDeep(d)),
+        _ => serde_json::from_slice::<Value>(&bytes)
+            .map(Decoded::Query)
+            .map_err(|e| ApiError::Server(format!("The query is not valid JSON: {e}"))),
+    }
+}
+
+/// The deepest nesting of arrays and objects in JSON text, counted without parsing it (and
+/// without recursion): brackets inside strings do not count. Malformed text gets some number;
+/// the parser reports what is wrong with it.
+fn json_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 fn started_at() -> String {
@@ -62,7 +115,14 @@ pub async fn execute(
         decode(token)
     })();
     match query {
-        Ok(query) => accepted(run(&state, &who, query, None).await),
+        Ok(Decoded::Query(query)) => accepted(run(&state, &who, query, None).await),
+        Ok(Decoded::TooDeep(depth)) => {
+            let f = Failure {
+                message: format!("The query is nested too deeply ({depth} levels)."),
+                error_type: "invalid-query",
+            };
+            accepted(failed(f, &Value::Null, started_at(), 0))
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -104,18 +164,23 @@ pub(super) async fn run(
     let running_time = clock.elapsed().as_millis() as u64;
     match result {
         Ok((c, rows)) => completed(c, rows, query, started, running_time),
-        Err(f) => json!({
-            "status": "failed", "error": f.message, "error_type": f.error_type,
-            "class": "clojure.lang.ExceptionInfo", "via": [], "stacktrace": [],
-            // Echoing a query nested near the JSON parsers' depth limit (128) would make the
-            // answer itself undecodable for clients; such a query never compiles anyway.
-            "json_query": if nesting(&query) <= ECHO_DEPTH { query.clone() } else { Value::Null },
-            "row_count": 0, "running_time": running_time,
-            "data": {"rows": [], "cols": []},
-            "database_id": query.get("database").cloned().unwrap_or(Value::Null),
-            "started_at": started, "context": "agent",
-        }),
+        Err(f) => failed(f, &query, started, running_time),
     }
+}
+
+/// The 202 body of a run that failed.
+fn failed(f: Failure, query: &Value, started: String, running_time: u64) -> Value {
+    json!({
+        "status": "failed", "error": f.message, "error_type": f.error_type,
+        "class": "clojure.lang.ExceptionInfo", "via": [], "stacktrace": [],
+        // Echoing a query nested near the JSON parsers' depth limit (128) would make the
+        // answer itself undecodable for clients; such a query never compiles anyway.
+        "json_query": if nesting(query) <= ECHO_DEPTH { query.clone() } else { Value::Null },
+        "row_count": 0, "running_time": running_time,
+        "data": {"rows": [], "cols": []},
+        "database_id": query.get("database").cloned().unwrap_or(Value::Null),
+        "started_at": started, "context": "agent",
+    })
 }
 
 const ECHO_DEPTH: usize = 64;
@@ -237,4 +302,19 @@ fn continuation(token: &str) -> Result<(Value, Page), ApiError> {
         .filter(|n| *n >= 1)
         .ok_or_else(bad)?;
     Ok((query, Page { size, number }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_depth;
+
+    #[test]
+    fn depth_counts_brackets_outside_strings_only() {
+        assert_eq!(json_depth(b"1"), 0);
+        assert_eq!(json_depth(br#"{"a":[1,{"b":[]}]}"#), 4);
+        assert_eq!(json_depth(br#"{"a":"[[[{{{"}"#), 1);
+        assert_eq!(json_depth(br#"["\"[[[", [2]]"#), 2);
+        assert_eq!(json_depth(br#"["\\", [[3]]]"#), 3);
+        assert_eq!(json_depth(&[b'['; 5000]), 5000);
+    }
 }

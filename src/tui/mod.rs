@@ -11,6 +11,7 @@ pub mod keymap;
 mod log_keys;
 pub mod msg;
 pub mod picker;
+pub mod profiles;
 pub mod runner;
 pub mod state;
 pub mod theme;
@@ -85,11 +86,7 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
         }
     };
     rt.block_on(async {
-        // The in-process sandbox (when there is no URL) lives as long as `_sandbox`.
-        let connect::Connected {
-            client,
-            sandbox: _sandbox,
-        } = match connect::connect_with(&settings, creds, conn.sandbox).await {
+        let connected = match connect::connect_with(&settings, creds, conn.sandbox).await {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("mbx: {e}");
@@ -100,7 +97,18 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
             tracing::info!("connected after {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
         }
         let history = open_history(ui);
-        match explore(client, settings.profile.clone(), styles, keymap, history).await {
+        let context = LoopContext {
+            sandbox: connected.sandbox,
+            history,
+            profiles: Some(profiles::ProfileSource {
+                config: conn.config.clone(),
+                sandbox: conn.sandbox,
+                theme: ui.theme.clone(),
+                no_color: theme::no_color_requested(),
+            }),
+        };
+        let profile = settings.profile.clone();
+        match explore(connected.client, profile, styles, keymap, context).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("mbx: the terminal failed: {e}");
@@ -220,14 +228,25 @@ fn event_msg(ev: Event) -> Option<Msg> {
     }
 }
 
-/// Runs the explorer against a client until the user quits (or SIGTERM); runs are recorded in
-/// `history` when there is one.
+/// What the loop owns besides the client. Everything is optional: tests run the loop bare.
+#[derive(Default)]
+pub struct LoopContext {
+    /// The in-process sandbox the client talks to (none with a URL): it lives as long as the
+    /// connection to it is used.
+    pub sandbox: Option<crate::sandbox::Sandbox>,
+    /// Where finished queries are recorded (none with `--no-history`).
+    pub history: Option<crate::history::History>,
+    /// Where other profiles come from, for switching without leaving (`P`).
+    pub profiles: Option<profiles::ProfileSource>,
+}
+
+/// Runs the explorer against a client until the user quits (or SIGTERM).
 pub async fn explore(
     client: Client,
     profile: Option<String>,
     styles: Styles,
     keymap: Keymap,
-    history: Option<crate::history::History>,
+    context: LoopContext,
 ) -> io::Result<()> {
     install_panic_hook();
     let mut screen = Screen::enter()?;
@@ -246,7 +265,7 @@ pub async fn explore(
         EventStream::new(),
         app,
         client,
-        history,
+        context,
         stop,
         &draws,
     )
@@ -275,7 +294,7 @@ pub async fn event_loop<B, E>(
     mut events: E,
     mut app: App,
     client: Client,
-    history: Option<crate::history::History>,
+    context: LoopContext,
     stop: impl std::future::Future<Output = ()>,
     draws: &AtomicUsize,
 ) -> io::Result<()>
@@ -285,9 +304,12 @@ where
     E: futures::Stream<Item = io::Result<Event>> + Unpin,
 {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut runner = runner::Runner::new(client, tx);
-    if let Some(h) = history {
+    let mut runner = runner::Runner::new(client, tx).with_sandbox(context.sandbox);
+    if let Some(h) = context.history {
         runner = runner.with_history(h);
+    }
+    if let Some(p) = context.profiles {
+        runner.offer_profiles(p);
     }
     for e in startup(&mut app) {
         runner.apply(e);
@@ -317,6 +339,13 @@ where
             Some(m) = rx.recv() => match m {
                 // The log only matters on screen while its overlay is open.
                 Msg::LogChanged if !matches!(app.overlay, Some(state::Overlay::Log(_))) => continue,
+                Msg::ProfileReady(s) => {
+                    for e in profiles::hand_over(&mut app, &mut runner, s) {
+                        runner.apply(e);
+                    }
+                    draw(terminal, &app)?;
+                    continue;
+                }
                 m => m,
             },
             _ = tick.tick(), if app.is_busy() => Msg::Tick(Instant::now()),

@@ -41,6 +41,16 @@ pub enum Msg {
     History(Res<Vec<crate::history::Run>>),
     /// Users seen before in this profile, most recent first (none when the history is off).
     SeenUsers(Vec<User>),
+    /// The config file's profile names (or why there are none to switch to).
+    Profiles(Res<Vec<String>>),
+    /// The connection for another profile is up; the loop hands it over (see `profiles`).
+    ProfileReady(Box<super::profiles::Switched>),
+    /// The connection for another profile could not be made; the current one stays.
+    ProfileFailed {
+        id: ReqId,
+        name: String,
+        error: String,
+    },
 }
 
 /// A finished request: what came back, how long it took, and the credential's state after it.
@@ -202,6 +212,14 @@ pub enum Effect {
     },
     /// From now on, every request acts as this user.
     SwitchUser(User),
+    /// Read the config file's profile names (answered by `Msg::Profiles`).
+    LoadProfiles,
+    /// Connect with config profile `name` in the background (answered by `ProfileReady` or
+    /// `ProfileFailed` with this id).
+    SwitchProfile {
+        id: ReqId,
+        name: String,
+    },
     /// Run the same thing as the current user and as `other`, at once, and compare.
     Compare {
         id: ReqId,

@@ -33,6 +33,8 @@ pub enum Step {
     SwitchUser,
     /// Who to compare the current user with.
     CompareUser,
+    /// Which config profile to connect with instead.
+    SwitchProfile,
 }
 
 /// One choice: what the user reads, and the value it stands for.

@@ -2,9 +2,12 @@
 //! back as a message on the channel. Nothing here blocks the render loop.
 
 use super::msg::{Answer, CompareWhat, Effect, Msg, Reply, ReqId, Request};
+use super::profiles::ProfileSource;
 use crate::api::{ApiError, Client, LogAuth};
+use crate::cli::connect::Connected;
 use crate::compare::{self, Comparison, Failure};
 use crate::history::{History, NewRun, RunStatus};
+use crate::sandbox::Sandbox;
 use std::collections::HashMap;
 use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
@@ -25,6 +28,11 @@ pub struct Runner {
     /// The history's own thread, fed in order (a run is recorded before a later read lists
     /// it); `None` with `--no-history`.
     history: Option<std::sync::mpsc::Sender<HistoryJob>>,
+    /// Where other profiles come from; `None` when switching is not offered (tests).
+    profiles: Option<ProfileSource>,
+    /// The in-process sandbox the client talks to, when the connection has no URL: it stops
+    /// when a profile switch replaces it.
+    sandbox: Option<Sandbox>,
 }
 
 /// Work for the history thread.
@@ -109,15 +117,7 @@ impl Runner {
     /// A runner for `client`. Watches the request log and sends `LogChanged` when it grows (the
     /// watcher ends with the loop). Needs a tokio runtime.
     pub fn new(client: Client, tx: UnboundedSender<Msg>) -> Runner {
-        let mut log = client.log().subscribe();
-        let watcher = tx.clone();
-        tokio::spawn(async move {
-            while log.changed().await.is_ok() {
-                if watcher.send(Msg::LogChanged).is_err() {
-                    break;
-                }
-            }
-        });
+        watch_log(&client, &tx);
         Runner {
             base: client.clone(),
             client,
@@ -125,7 +125,32 @@ impl Runner {
             running: HashMap::new(),
             clipboard: true,
             history: None,
+            profiles: None,
+            sandbox: None,
         }
+    }
+
+    /// Offers switching to the profiles of `source`.
+    pub fn offer_profiles(&mut self, source: ProfileSource) {
+        self.profiles = Some(source);
+    }
+
+    /// Keeps the sandbox the client talks to alive for as long as the connection is used.
+    pub fn with_sandbox(mut self, sandbox: Option<Sandbox>) -> Runner {
+        self.sandbox = sandbox;
+        self
+    }
+
+    /// A profile switch worked: everything in flight for the old connection is aborted, and
+    /// requests go to the new one from now on. The old sandbox (if any) stops as it drops.
+    pub fn take_over(&mut self, connected: Connected) {
+        for (_, task) in self.running.drain() {
+            task.abort();
+        }
+        watch_log(&connected.client, &self.tx);
+        self.base = connected.client.clone();
+        self.client = connected.client;
+        self.sandbox = connected.sandbox;
     }
 
     /// Records runs in `history` and answers history requests from it.
@@ -171,6 +196,33 @@ impl Runner {
             }
             Effect::SwitchUser(user) => {
                 self.client = self.base.as_user(&user.email, &user.groups);
+            }
+            Effect::LoadProfiles => {
+                let tx = self.tx.clone();
+                match self.profiles.clone() {
+                    Some(src) => {
+                        tokio::task::spawn_blocking(move || {
+                            let _ = tx.send(Msg::Profiles(src.names()));
+                        });
+                    }
+                    None => {
+                        let _ = tx.send(Msg::Profiles(Err(
+                            "Switching profiles is not available here.".into(),
+                        )));
+                    }
+                }
+            }
+            Effect::SwitchProfile { id, name } => {
+                let tx = self.tx.clone();
+                let src = self.profiles.clone().unwrap_or_default();
+                let task = tokio::spawn(async move {
+                    let msg = match src.connect(id, name.clone()).await {
+                        Ok(s) => Msg::ProfileReady(Box::new(s)),
+                        Err(error) => Msg::ProfileFailed { id, name, error },
+                    };
+                    let _ = tx.send(msg);
+                });
+                self.running.insert(id, task.abort_handle());
             }
             Effect::Export {
                 id,
@@ -284,6 +336,20 @@ impl Runner {
         self.running.retain(|_, h| !h.is_finished());
         self.running.len()
     }
+}
+
+/// Sends `LogChanged` whenever `client`'s request log grows; ends when that log is dropped or
+/// the loop is gone.
+fn watch_log(client: &Client, tx: &UnboundedSender<Msg>) {
+    let mut log = client.log().subscribe();
+    let watcher = tx.clone();
+    tokio::spawn(async move {
+        while log.changed().await.is_ok() {
+            if watcher.send(Msg::LogChanged).is_err() {
+                break;
+            }
+        }
+    });
 }
 
 async fn perform(client: &Client, req: Request) -> Reply {

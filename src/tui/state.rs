@@ -146,6 +146,8 @@ pub struct App {
     pub session: SessionInfo,
     /// The config profile connected with (`None`: flags only, or the in-process sandbox).
     pub profile: Option<String>,
+    /// The profile switch in progress (request id, profile name), if any.
+    pub switching: Option<(ReqId, String)>,
     pub era: Option<ApiEra>,
     pub auth: AuthStatus,
     pub last: Option<LastRequest>,
@@ -187,6 +189,7 @@ impl App {
         let mut app = App {
             session,
             profile: None,
+            switching: None,
             era: None,
             auth: AuthStatus::default(),
             last: None,

@@ -5,7 +5,7 @@ use super::msg::{Answer, Effect, Msg, Reply, ReqId, Request};
 use super::picker::{Choice, Item, Picker, Step};
 use super::state::*;
 use super::view::layout;
-use super::{distribution, grid_keys, history_keys, log_keys, users};
+use super::{distribution, grid_keys, history_keys, log_keys, profiles, users};
 use crate::api::types::{Entity, Field, FieldId, FieldType, FieldValues, ItemKind, SearchRequest};
 use crate::query::{
     AggFunction, Aggregation, Arity, FieldRef, Filter, FilterOp, GroupBy, OrderBy, QueryRequest,
@@ -82,6 +82,17 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             users::seen(app, seen);
             Vec::new()
         }
+        Msg::Profiles(names) => {
+            profiles::listed(app, names);
+            Vec::new()
+        }
+        Msg::ProfileFailed { id, name, error } => {
+            profiles::failed(app, id, &name, &error);
+            Vec::new()
+        }
+        // The loop hands a new connection over before `update` sees it (see `tui::event_loop`);
+        // one that reaches here has nothing to take it, and closes as it drops.
+        Msg::ProfileReady(_) => Vec::new(),
     }
 }
 
@@ -220,6 +231,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         // With no rows to search, `/` in the results means what it means elsewhere.
         Action::SearchGrid if app.results.grid.is_none() => act(app, Action::FocusSearch),
         Action::SwitchUser => users::open_switch(app),
+        Action::SwitchProfile => profiles::open(app),
         Action::Compare => users::open_compare(app),
         Action::RequestLog => log_keys::open(app),
         Action::History => history_keys::open(app),
@@ -955,6 +967,7 @@ fn picker_choose(app: &mut App, p: Picker) -> Vec<Effect> {
     };
     match p.step.clone() {
         Step::SwitchUser | Step::CompareUser => users::chosen(app, p.step.clone(), chosen),
+        Step::SwitchProfile => profiles::chosen(app, chosen),
         Step::FilterField => match field_of(&chosen) {
             Some(f) => choose_filter_op(app, &f),
             None => refuse(app, "pick a field".into()),

@@ -601,4 +601,33 @@ async fn oversized_and_deeply_nested_bodies_are_refused() {
     let r = env.post("/v1/execute", json!({"query": b64(&q)})).await;
     assert_eq!(r.status, 202);
     assert_eq!(r.json()["status"], "failed");
+    // JSON nested deeper than any query, yet within what Metabase's parser (Jackson, 1000
+    // levels) reads, fails as a run; beyond that it does not parse: 500, like any bad JSON.
+    let nested_query = |levels: usize| {
+        let text = format!(
+            "{{\"lib/type\":\"mbql/query\",\"database\":1,\"x\":{}1{}}}",
+            "[".repeat(levels - 1),
+            "]".repeat(levels - 1)
+        );
+        base64::engine::general_purpose::STANDARD.encode(text)
+    };
+    for levels in [200, 1000] {
+        let r = env
+            .post("/v1/execute", json!({"query": nested_query(levels)}))
+            .await;
+        assert_eq!(r.status, 202, "{levels}: {}", r.text);
+        let v = r.json();
+        assert_eq!(v["status"], "failed", "{levels}: {}", r.text);
+        assert!(
+            v["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("nested too deeply")),
+            "{v}"
+        );
+    }
+    let r = env
+        .post("/v1/execute", json!({"query": nested_query(1001)}))
+        .await;
+    assert_eq!(r.status, 500, "{}", r.text);
+    assert!(r.text.contains("nesting depth (1001)"), "{}", r.text);
 }

@@ -5,7 +5,7 @@ use mbx::cli::ConnArgs;
 use mbx::cli::connect::connect;
 use mbx::tui::state::Settings;
 use mbx::tui::theme::Styles;
-use mbx::tui::{app_for, event_loop};
+use mbx::tui::{LoopContext, app_for, event_loop};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
@@ -30,7 +30,7 @@ async fn draws_on_change_and_never_while_idle() {
             events,
             app,
             client,
-            None,
+            LoopContext::default(),
             std::future::pending(),
             &counter,
         )

@@ -111,8 +111,19 @@ impl Harness {
     }
 
     pub fn send(&mut self, msg: Msg) {
-        let fx = update(&mut self.app, msg);
+        // As the loop does: a new profile's connection is handed over, not `update`d.
+        let fx = match msg {
+            Msg::ProfileReady(s) => {
+                mbx::tui::profiles::hand_over(&mut self.app, &mut self.runner, s)
+            }
+            m => update(&mut self.app, m),
+        };
         self.apply(fx);
+    }
+
+    /// Offers switching to the profiles of a config file (`P`).
+    pub fn offer_profiles(&mut self, source: mbx::tui::profiles::ProfileSource) {
+        self.runner.offer_profiles(source);
     }
 
     pub fn key(&mut self, code: KeyCode) {
