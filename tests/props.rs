@@ -15,3 +15,5 @@ mod jwt;
 mod perms;
 #[path = "props/secrets.rs"]
 mod secrets;
+#[path = "props/tokens.rs"]
+mod tokens;

@@ -1,5 +1,9 @@
 //! The explorer, driven through the same `update` the app uses: keys in, screens out, with the
-//! real sandbox answering every request.
+//! real sandbox answering every request; and (`terminal`, `pty_secrets`) the real binary in a
+//! pseudo-terminal.
+
+#[path = "props/tokens.rs"]
+mod tokens;
 
 mod tui {
     mod behaviour;
@@ -7,8 +11,11 @@ mod tui {
     pub mod harness;
     mod history;
     mod profiles;
+    mod pty;
+    mod pty_secrets;
     mod results;
     pub mod screens;
     mod styles;
+    mod terminal;
     mod users;
 }

@@ -49,6 +49,7 @@ pub use view::view;
 /// theme, keys file) is reported before the terminal switches to the explorer.
 pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
     let _ = STARTED.set(Instant::now());
+    let _ = DEBUG_PANIC.set(std::env::var_os("MBX_DEBUG_PANIC").is_some_and(|v| v == "1"));
     let prepared = connect::settings(conn).and_then(|s| {
         let creds = connect::credentials(&s)?;
         Ok((s, creds))
@@ -121,6 +122,11 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
 /// When `run` began (right after argument parsing), for the start-up figures in the log.
 static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
 
+/// A hidden debugging hook: `MBX_DEBUG_PANIC=1` makes the real explorer panic right after its
+/// first frame with data, so that the PTY tests can check the panic hook (terminal restored, a
+/// report file named) on the real binary. No key can trigger it; it is read once, in `run`.
+static DEBUG_PANIC: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
 /// Logs, once, how long after start-up the first frame with catalog data (the database tree, or
 /// search hits) was drawn (read by scripts/startup.sh). Only the real explorer sets `STARTED`.
 fn note_first_data_frame(app: &App, logged: &mut bool) {
@@ -135,6 +141,9 @@ fn note_first_data_frame(app: &App, logged: &mut bool) {
             "first frame with data after {:.1} ms",
             t0.elapsed().as_secs_f64() * 1e3
         );
+    }
+    if DEBUG_PANIC.get() == Some(&true) {
+        panic!("MBX_DEBUG_PANIC=1: a deliberate crash after the first frame with data");
     }
 }
 

@@ -2,6 +2,7 @@
 //! the `--log-file` (at the most verbose level), stdout, stderr, or a panic report.
 
 use crate::common::{Env, SECRET};
+use crate::tokens::has_uuid;
 use mbx::api::{AuthConfig, Client, ClientConfig, JwtConfig, Secret};
 use std::path::Path;
 use std::process::Command;
@@ -9,22 +10,6 @@ use std::process::Command;
 const SECRET_VAR: &str = "MBX_PROPS_SECRET";
 const WRONG_SECRET: &str = "a-wrong-secret-that-must-not-leak-either-0123";
 const API_KEY: &str = "props-api-key-fedcba9876543210";
-
-/// A UUID (the sandbox's session token shape): 8-4-4-4-12 hex digits.
-fn has_uuid(text: &str) -> bool {
-    let b = text.as_bytes();
-    let groups = [8, 4, 4, 4, 12];
-    let len: usize = groups.iter().sum::<usize>() + 4;
-    (0..b.len().saturating_sub(len - 1)).any(|start| {
-        let mut i = start;
-        groups.iter().enumerate().all(|(g, n)| {
-            let ok = b[i..i + n].iter().all(u8::is_ascii_hexdigit)
-                && (g == 4 || b.get(i + n) == Some(&b'-'));
-            i += n + 1;
-            ok
-        })
-    })
-}
 
 /// No credential of any kind: the secrets by value, and any JWT (`eyJ` is a base64 JSON
 /// object's start, as every JWT header is) or session token by shape.
