@@ -296,3 +296,67 @@ fn the_scanners_see_what_they_look_for() {
     assert!(!has_jwt(wrapped));
     assert!(has_jwt(&unwrapped(wrapped)));
 }
+
+/// Switching profiles (`P`) runs each profile's `secret_command`, starts another sandbox and
+/// reports a profile that cannot connect: none of it may show the secret either.
+#[test]
+fn switching_profiles_prints_no_credential() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let secret = home.path().join("secret");
+    std::fs::write(&secret, SECRET).expect("write the secret file");
+    let read_secret = format!("cat '{}'", secret.display());
+    std::fs::create_dir_all(home.path().join("mbx")).expect("config dir");
+    std::fs::write(
+        home.path().join("mbx/config.toml"),
+        format!(
+            "default_profile = \"first\"\n\
+             [profiles.first]\nemail = \"analyst@example.com\"\nsecret_command = \"{read_secret}\"\n\
+             [profiles.second]\nemail = \"sales@example.com\"\nsecret_command = \"{read_secret}\"\n\
+             [profiles.unreachable]\nurl = \"http://127.0.0.1:9\"\nemail = \"analyst@example.com\"\n\
+             secret_command = \"{read_secret}\"\n"
+        ),
+    )
+    .expect("write the config");
+    let log = home.path().join("mbx.log");
+    let log_arg = log.to_string_lossy().into_owned();
+    let args = ["--no-history", "--log-file", log_arg.as_str()];
+    let mut pty = Pty::spawn(home.path(), &args, &[("MBX_LOG", "trace")], Stdout::Pty);
+    let mut screens = vec![pty.wait_for("profile first")];
+    let steps: [(&[u8], &str); 8] = [
+        (b"P", "unreachable"),
+        (b"unreachable\r", "Could not switch to profile unreachable"),
+        (b"\x1b", "profile first"),
+        (b"P", "second"),
+        (b"second\r", "profile second"),
+        (b"/orders", "ORDERS  Orders"),
+        (b"\r", "Related tables"),
+        (b"L", "/api/agent/v1/table"),
+    ];
+    for (keys, shows) in steps {
+        pty.send(keys);
+        screens.push(pty.wait_for(shows));
+    }
+    assert!(
+        screens.iter().any(|s| s.contains("sales@example.com")),
+        "the second profile's user: {screens:?}"
+    );
+    pty.send(b"y");
+    screens.push(pty.wait_for("copied as curl"));
+    pty.send(b"\x03");
+    let exit = pty.finish();
+    assert_eq!(exit.status.code(), Some(0), "Ctrl-C exits 0");
+    screens.push(exit.screen.contents());
+
+    let (rest, copied) = split_clipboard(&exit.raw);
+    assert_clean("the output", &String::from_utf8_lossy(&rest));
+    for (i, s) in screens.iter().enumerate() {
+        assert_clean(&format!("screen {i}"), s);
+        assert_clean(&format!("screen {i}, rows joined"), &unwrapped(s));
+    }
+    let log = std::fs::read_to_string(&log).expect("the log file exists");
+    assert!(log.contains("TRACE") || log.contains("DEBUG"), "{log}");
+    assert_clean("the log file", &log);
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    assert!(copied[0].contains("$MBX_TOKEN"), "{}", copied[0]);
+    assert_clean("the copied curl", &copied[0]);
+}
