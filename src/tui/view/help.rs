@@ -114,13 +114,28 @@ fn help(app: &App, f: &mut Frame, area: Rect, scroll: u16) {
 
 fn error(app: &App, f: &mut Frame, area: Rect, e: &str) {
     let w = area.width.saturating_sub(8).min(70);
-    let r = centered(area, w, 6);
+    // Tall enough for the whole message as wrapped (words may wrap a little earlier than this
+    // estimate; the hint line below absorbs that), plus the hint and the borders.
+    let inner = usize::from(w.saturating_sub(2)).max(1);
+    let rows: usize = e
+        .lines()
+        .map(|l| {
+            unicode_width::UnicodeWidthStr::width(l)
+                .div_ceil(inner)
+                .max(1)
+        })
+        .sum();
+    let h = u16::try_from(rows + 4).unwrap_or(u16::MAX).max(6);
+    let r = centered(area, w, h.min(area.height.saturating_sub(2)));
     f.render_widget(Clear, r);
-    let text = vec![
-        line(e.to_string(), app.styles.error),
+    let mut text: Vec<Line> = e
+        .lines()
+        .map(|l| line(l.to_string(), app.styles.error))
+        .collect();
+    text.extend([
         Line::default(),
         line("Esc or Enter closes", app.styles.muted),
-    ];
+    ]);
     f.render_widget(
         Paragraph::new(text)
             .block(popup_block(app, "Problem".into()))
