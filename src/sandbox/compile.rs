@@ -8,6 +8,7 @@ use super::perms::Perms;
 use crate::query::TemporalUnit;
 use rusqlite::types::Value as Sql;
 use serde_json::{Map, Value, json};
+use std::collections::{HashMap, HashSet};
 
 /// Why a query cannot run; becomes a 202 `failed` body.
 #[derive(Debug, Clone, PartialEq)]
@@ -884,18 +885,77 @@ pub fn compile(
     })
 }
 
-/// Metabase suffixes repeated column names: `count`, `count_2`, `count_3`.
+/// Metabase suffixes repeated column names: `count`, `count_2`, `count_3`. Linear in the
+/// number of columns: a request may repeat one field thousands of times.
 fn dedupe_names(cols: &mut [Col]) {
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::with_capacity(cols.len());
+    // The last suffix tried per base name: every lower one is taken already, since `seen` only grows.
+    let mut last: HashMap<String, usize> = HashMap::new();
     for c in cols.iter_mut() {
-        let base = c.name.clone();
-        let mut name = base.clone();
-        let mut n = 1;
-        while seen.contains(&name) {
-            n += 1;
-            name = format!("{base}_{n}");
+        if seen.insert(c.name.clone()) {
+            continue;
         }
-        seen.push(name.clone());
+        let n = last.entry(c.name.clone()).or_insert(1);
+        let name = loop {
+            *n += 1;
+            let candidate = format!("{}_{n}", c.name);
+            if !seen.contains(&candidate) {
+                break candidate;
+            }
+        };
+        seen.insert(name.clone());
         c.name = name;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols(names: &[&str]) -> Vec<Col> {
+        names
+            .iter()
+            .map(|n| Col {
+                name: (*n).into(),
+                display_name: (*n).into(),
+                base_type: "type/Integer".into(),
+                semantic_type: None,
+                field_id: None,
+                source: "fields",
+                unit: None,
+            })
+            .collect()
+    }
+
+    fn deduped(names: &[&str]) -> Vec<String> {
+        let mut c = cols(names);
+        dedupe_names(&mut c);
+        c.into_iter().map(|c| c.name).collect()
+    }
+
+    #[test]
+    fn repeated_names_get_the_next_free_suffix() {
+        assert_eq!(
+            deduped(&["count", "sum", "count", "count", "sum"]),
+            ["count", "sum", "count_2", "count_3", "sum_2"]
+        );
+        // a real column already named like a suffix is skipped, not duplicated
+        assert_eq!(
+            deduped(&["count_2", "count", "count", "count"]),
+            ["count_2", "count", "count_3", "count_4"]
+        );
+        assert_eq!(
+            deduped(&["count", "count", "count_2"]),
+            ["count", "count_2", "count_2_2"]
+        );
+    }
+
+    #[test]
+    fn thousands_of_repeats_stay_unique() {
+        let names = vec!["ID"; 20_000];
+        let out = deduped(&names);
+        let unique: HashSet<&String> = out.iter().collect();
+        assert_eq!(unique.len(), 20_000);
+        assert_eq!(out[19_999], "ID_20000");
     }
 }

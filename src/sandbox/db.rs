@@ -1,5 +1,9 @@
 //! The SQLite side: builds the sample database (one transaction, prepared statements) and runs
 //! compiled queries on a small pool of connections off the async threads, with a time limit.
+//!
+//! The in-memory database lives in SQLite's `memdb` VFS rather than a shared cache: a shared
+//! cache serializes every statement behind one mutex, so one slow query would stall every
+//! other user's, and its time limit would not start until it got its turn.
 
 use super::SandboxConfig;
 use super::catalog::{Catalog, Database, Field, Table, humanize};
@@ -8,7 +12,7 @@ use super::stats::{Family, fingerprint, list_values};
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OpenFlags};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub struct Db {
     /// How to open another connection to the same data.
@@ -28,10 +32,19 @@ pub struct Rows {
 pub enum RunError {
     #[error("the query ran longer than {0} ms and was stopped")]
     Timeout(u64),
-    #[error("{0}")]
+    #[error("{}", database_message(.0))]
     Sql(#[from] rusqlite::Error),
     #[error("the query task failed: {0}")]
     Task(String),
+}
+
+/// SQLite's own words, without the statement that rusqlite appends to a prepare error: the
+/// SQL is ours, not the caller's, and an error body should not carry it.
+fn database_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
 }
 
 impl Db {
@@ -43,7 +56,8 @@ impl Db {
         let path = match &config.db_path {
             Some(p) => p.to_string_lossy().into_owned(),
             None => format!(
-                "file:mbx-sandbox-{}?mode=memory&cache=shared",
+                // The leading `/` lets every connection of this process open the same memdb.
+                "file:/mbx-sandbox-{}?vfs=memdb",
                 uuid::Uuid::new_v4().simple()
             ),
         };
@@ -87,37 +101,50 @@ impl Db {
         }
     }
 
-    /// Runs one parameterized SELECT on a pooled connection, interrupting it after `timeout_ms`.
+    /// Runs one parameterized SELECT on a pooled connection, stopping it `timeout_ms` after
+    /// this call: time spent waiting for a thread counts against the limit too.
     pub async fn query(
         self: &std::sync::Arc<Self>,
         sql: String,
         params: Vec<Sql>,
         timeout_ms: u64,
     ) -> Result<Rows, RunError> {
+        let deadline = Instant::now() + Duration::from_millis(timeout_ms);
         let conn = self.take()?;
-        let interrupt = conn.get_interrupt_handle();
         let db = self.clone();
         let task = tokio::task::spawn_blocking(move || {
-            let result = run(&conn, &sql, &params);
+            let result = run_until(&conn, &sql, &params, deadline);
             db.give_back(conn);
             result
         });
-        tokio::pin!(task);
-        let result = tokio::select! {
-            r = &mut task => r,
-            _ = tokio::time::sleep(Duration::from_millis(timeout_ms)) => {
-                interrupt.interrupt();
-                match task.await {
-                    Ok(Err(_)) => return Err(RunError::Timeout(timeout_ms)),
-                    other => other,
-                }
+        match task.await {
+            Ok(Err(e)) if Instant::now() >= deadline && interrupted(&e) => {
+                Err(RunError::Timeout(timeout_ms))
             }
-        };
-        match result {
             Ok(r) => r.map_err(RunError::Sql),
             Err(e) => Err(RunError::Task(e.to_string())),
         }
     }
+}
+
+/// Runs the statement with a progress handler that aborts it once `deadline` has passed. Unlike
+/// an interrupt sent from outside, the check cannot be lost when the statement has not started.
+fn run_until(
+    conn: &Connection,
+    sql: &str,
+    params: &[Sql],
+    deadline: Instant,
+) -> Result<Rows, rusqlite::Error> {
+    // SQLite calls the handler every this many virtual machine instructions (a few µs).
+    const CHECK_EVERY: std::ffi::c_int = 1000;
+    conn.progress_handler(CHECK_EVERY, Some(move || Instant::now() >= deadline))?;
+    let result = run(conn, sql, params);
+    conn.progress_handler(0, None::<fn() -> bool>)?;
+    result
+}
+
+fn interrupted(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted)
 }
 
 fn run(conn: &Connection, sql: &str, params: &[Sql]) -> Result<Rows, rusqlite::Error> {
@@ -272,6 +299,70 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(r.rows[0][0], Sql::Integer(10_000));
+    }
+
+    /// Reads a real table (a CTE alone would not contend for the database) for far longer
+    /// than any limit the tests set.
+    const ENDLESS: &str = "SELECT count(*) FROM \"ORDERS\" a, \"ORDERS\" b, \"ORDERS\" c \
+                           WHERE a.\"ID\" + b.\"ID\" + c.\"ID\" < 0";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_query_does_not_hold_up_another() {
+        let (db, _) = Db::build(&SandboxConfig::default()).unwrap();
+        let db = Arc::new(db);
+        let slow = tokio::spawn({
+            let db = db.clone();
+            async move { db.query(ENDLESS.into(), Vec::new(), 3000).await }
+        });
+        // let the slow one start first
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = Instant::now();
+        let quick = db
+            .query("SELECT count(*) FROM \"PRODUCTS\"".into(), Vec::new(), 3000)
+            .await
+            .unwrap();
+        let waited = started.elapsed();
+        assert_eq!(quick.rows[0][0], Sql::Integer(200));
+        assert!(waited < Duration::from_millis(1500), "waited {waited:?}");
+        let slow = slow.await.unwrap();
+        assert!(
+            matches!(slow, Err(RunError::Timeout(3000))),
+            "{:?}",
+            slow.err()
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_runaway_queries_are_each_stopped_at_their_limit() {
+        let (db, _) = Db::build(&SandboxConfig::default()).unwrap();
+        let db = Arc::new(db);
+        let started = Instant::now();
+        let runs: Vec<_> = (0..4)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move { db.query(ENDLESS.into(), Vec::new(), 300).await })
+            })
+            .collect();
+        for run in runs {
+            let r = run.await.unwrap();
+            assert!(matches!(r, Err(RunError::Timeout(300))), "{:?}", r.err());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_prepare_error_does_not_carry_the_statement() {
+        let (db, _) = Db::build(&SandboxConfig::default()).unwrap();
+        let r = Arc::new(db)
+            .query("SELECT nope FROM \"PRODUCTS\"".into(), Vec::new(), 5000)
+            .await;
+        let message = r.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("no such column"), "{message}");
+        assert!(!message.contains("PRODUCTS"), "{message}");
     }
 
     #[tokio::test]

@@ -631,3 +631,27 @@ async fn oversized_and_deeply_nested_bodies_are_refused() {
     assert_eq!(r.status, 500, "{}", r.text);
     assert!(r.text.contains("nesting depth (1001)"), "{}", r.text);
 }
+
+#[tokio::test]
+async fn a_database_error_does_not_echo_the_generated_sql() {
+    let env = start().await;
+    // 40 filters of 300 values each bind more parameters than SQLite allows in one statement
+    let values: Vec<Value> = (0..300).map(|i| json!(format!("x{i}"))).collect();
+    let filters: Vec<Value> = (0..40)
+        .map(|_| {
+            let mut f = vec![json!("ends-with"), json!({}), json!(["field", {}, 3])];
+            f.extend(values.iter().cloned());
+            Value::Array(f)
+        })
+        .collect();
+    let q = json!({"lib/type": "mbql/query", "database": 1,
+        "stages": [{"lib/type": "mbql.stage/mbql", "source-table": PRODUCTS, "filters": filters}]});
+    let r = env.post("/v1/execute", json!({"query": b64(&q)})).await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["status"], "failed", "{}", r.text);
+    let error = v["error"].as_str().unwrap_or_default();
+    assert!(error.contains("too many SQL variables"), "{error}");
+    assert!(!error.contains("SELECT"), "{error}");
+    assert!(!error.contains("PRODUCTS"), "{error}");
+}
