@@ -2,6 +2,7 @@
 //! differences between the answers — the tool for debugging permission scoping. Pure functions
 //! over the client's types; the explorer and `mbx compare` both render these.
 
+use crate::api::ApiError;
 use crate::api::types::{SearchItem, SearchResults, TableDetails};
 use crate::data::{Cell, ResultSet};
 use serde::Serialize;
@@ -15,6 +16,24 @@ pub const MAX_ROW_DIFFS: usize = 5;
 pub struct Failure {
     pub status: Option<u16>,
     pub message: String,
+    /// The server's own answer, without the user the message names: what two sides compare.
+    #[serde(skip)]
+    pub answer: String,
+    /// False when the failure says nothing about permissions (the server failed, or could not
+    /// be reached or read): then there is nothing to compare.
+    #[serde(skip)]
+    pub conclusive: bool,
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Failure {
+        Failure {
+            status: e.status(),
+            answer: e.answer(),
+            conclusive: !e.says_nothing_about_access(),
+            message: e.to_string(),
+        }
+    }
 }
 
 impl Failure {
@@ -164,15 +183,22 @@ fn finish(
     details: Details,
     phrases: Vec<String>,
 ) -> Comparison {
+    let unanswered = [&a_failure, &b_failure]
+        .into_iter()
+        .flatten()
+        .find(|f| !f.conclusive);
     let (identical, verdict) = match (&a_failure, &b_failure) {
-        (None, None) if phrases.is_empty() => (true, format!("{a_user} and {b_user} see the same")),
-        (Some(x), Some(y)) if x == y => (
-            true,
+        _ if unanswered.is_some() => (
+            false,
             format!(
-                "{a_user} and {b_user} get the same answer: {} ({})",
-                x.message,
-                x.code()
+                "nothing to compare: {}",
+                unanswered.map(|f| f.message.as_str()).unwrap_or_default()
             ),
+        ),
+        (None, None) if phrases.is_empty() => (true, format!("{a_user} and {b_user} see the same")),
+        (Some(x), Some(y)) if x.status == y.status && x.answer == y.answer => (
+            true,
+            format!("{a_user} and {b_user} get the same answer: {}", x.answer),
         ),
         _ => (false, phrases.join("; ")),
     };
@@ -392,18 +418,27 @@ mod tests {
         assert_eq!(items.both, 1);
     }
 
+    fn refused(user: &str) -> Failure {
+        Failure::from(ApiError::Forbidden {
+            status: 403,
+            message: "You don't have permissions to do that.".into(),
+            user: user.into(),
+            action: "read table 2".into(),
+        })
+    }
+
     #[test]
     fn a_403_against_a_200_is_the_verdict() {
-        let a: Outcome<TableDetails> = Err(Failure {
-            status: Some(403),
-            message: "You don't have permissions to do that.".into(),
-        });
-        let b = Err(Failure {
-            status: Some(403),
-            message: "You don't have permissions to do that.".into(),
-        });
+        let a: Outcome<TableDetails> = Err(refused("x@e"));
+        let b = Err(refused("y@e"));
+        // each message names its own user; the server's answer is the same
         let same = table("x@e", "y@e", "PEOPLE", &a, &b);
         assert!(same.identical, "both refused alike");
+        assert_eq!(
+            same.verdict,
+            "x@e and y@e get the same answer: You don't have permissions to do that. (403)"
+        );
+        let b = Err(refused("sales@example.com"));
         let ok: Outcome<TableDetails> = Ok(TableDetails {
             id: 2,
             name: "PEOPLE".into(),
@@ -421,6 +456,33 @@ mod tests {
         let c = table("analyst@example.com", "sales@example.com", "2", &ok, &b);
         assert!(!c.identical);
         assert_eq!(c.verdict, "sales@example.com cannot read PEOPLE (403)");
+    }
+
+    #[test]
+    fn a_server_failure_on_both_sides_is_nothing_to_compare() {
+        let failed = || {
+            Failure::from(ApiError::Server {
+                status: 500,
+                message: "boom".into(),
+                action: "search".into(),
+            })
+        };
+        let c = search("a@e", "b@e", &Err(failed()), &Err(failed()));
+        assert!(!c.identical);
+        assert_eq!(
+            c.verdict,
+            "nothing to compare: the server failed to search (500): boom"
+        );
+        let unreachable = Failure::from(ApiError::Refused {
+            url: "http://127.0.0.1:9".into(),
+        });
+        let c = search("a@e", "b@e", &Err(unreachable), &Err(refused("b@e")));
+        assert!(!c.identical);
+        assert!(
+            c.verdict.starts_with("nothing to compare: no server at"),
+            "{}",
+            c.verdict
+        );
     }
 
     #[test]

@@ -172,6 +172,58 @@ impl ApiError {
         }
     }
 
+    /// The server's answer without who asked or what for: two users refused alike get equal
+    /// answers even though each error's line names its own user.
+    pub fn answer(&self) -> String {
+        match self {
+            ApiError::Auth {
+                status,
+                code,
+                message,
+                ..
+            }
+            | ApiError::Scope {
+                status,
+                code,
+                message,
+                ..
+            } => format!("{message} ({status} {code})"),
+            ApiError::JwtRejected { status, code, .. } => format!("JWT rejected ({status} {code})"),
+            ApiError::SessionRefused {
+                status, message, ..
+            }
+            | ApiError::Forbidden {
+                status, message, ..
+            }
+            | ApiError::NotFound {
+                status, message, ..
+            }
+            | ApiError::BadRequest {
+                status, message, ..
+            } => format!("{message} ({status})"),
+            ApiError::Validation { status, params, .. } => {
+                format!("invalid {} ({status})", params.join(", "))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// True when the error tells nothing about what the user may see: the server could not be
+    /// reached or read, or it failed. Two such errors are not "the same answer".
+    pub fn says_nothing_about_access(&self) -> bool {
+        self.is_transport()
+            || matches!(
+                self,
+                ApiError::Server { .. }
+                    | ApiError::Html { .. }
+                    | ApiError::NotJson { .. }
+                    | ApiError::Redirect { .. }
+                    | ApiError::Unsupported { .. }
+                    | ApiError::Config(_)
+            )
+            || matches!(self, ApiError::Status { status, .. } if *status >= 500)
+    }
+
     /// True for failures to reach or read the server (as opposed to an answer it gave).
     pub fn is_transport(&self) -> bool {
         matches!(

@@ -384,32 +384,36 @@ fn copy_to_clipboard(text: &str) {
     let _ = out.flush();
 }
 
-fn failure(e: ApiError) -> Failure {
-    Failure {
-        status: e.status(),
-        message: e.to_string(),
-    }
-}
-
 /// Runs `what` as `a` and as `b` at the same time and compares the answers.
 async fn compare_as(a: &Client, b: &Client, what: &CompareWhat) -> Comparison {
     let (ua, ub) = (a.identity().email, b.identity().email);
     match what {
         CompareWhat::Search(req) => {
             let (ra, rb) = tokio::join!(a.search(req), b.search(req));
-            compare::search(&ua, &ub, &ra.map_err(failure), &rb.map_err(failure))
+            compare::search(
+                &ua,
+                &ub,
+                &ra.map_err(Failure::from),
+                &rb.map_err(Failure::from),
+            )
         }
         CompareWhat::Table(id, name) => {
             let (ra, rb) = tokio::join!(
                 a.table(*id, Default::default()),
                 b.table(*id, Default::default())
             );
-            compare::table(&ua, &ub, name, &ra.map_err(failure), &rb.map_err(failure))
+            compare::table(
+                &ua,
+                &ub,
+                name,
+                &ra.map_err(Failure::from),
+                &rb.map_err(Failure::from),
+            )
         }
         CompareWhat::Query(q, label) => {
             let (ra, rb) = tokio::join!(a.run_query(q), b.run_query(q));
             let rows = |r: Result<crate::api::types::QueryResult, ApiError>| {
-                r.map(|q| q.result).map_err(failure)
+                r.map(|q| q.result).map_err(Failure::from)
             };
             compare::query(&ua, &ub, label, &rows(ra), &rows(rb))
         }

@@ -10,6 +10,10 @@ use std::process::{Command, Output};
 const SECRET_VAR: &str = "MBX_TEST_COMPARE_SECRET";
 
 fn compare(url: &str, a: &str, b: &str, what: &[&str]) -> Output {
+    compare_with(url, a, b, what, &[])
+}
+
+fn compare_with(url: &str, a: &str, b: &str, what: &[&str], extra: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mbx"));
     for var in [
         "MBX_URL",
@@ -23,6 +27,7 @@ fn compare(url: &str, a: &str, b: &str, what: &[&str]) -> Output {
     cmd.env(SECRET_VAR, TEST_SECRET)
         .args(["compare", "--url", url, "--secret-env", SECRET_VAR])
         .args(["--as", a, "--vs", b])
+        .args(extra)
         .args(what)
         .output()
         .expect("mbx runs")
@@ -147,4 +152,76 @@ fn a_failure_to_compare_is_not_mistaken_for_a_difference() {
     let code = o.status.code();
     assert!(code != Some(0) && code != Some(1), "{code:?}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("127.0.0.1:9"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_users_refused_alike_see_the_same() {
+    let sb = start(Profile::E2, |_| {}).await;
+    let url = sb.url();
+    // Neither may read PEOPLE (table 3; neither finds its name either): the server's answer is
+    // the same, though each error message names its own user.
+    let o = compare(
+        &url,
+        "sales@example.com",
+        "nodata@example.com",
+        &["table", "3", "--format", "json"],
+    );
+    let v = json(&o);
+    assert_eq!(o.status.code(), Some(0), "{v}");
+    assert_eq!(v["identical"], true);
+    assert_eq!(
+        v["verdict"],
+        "sales@example.com and nodata@example.com get the same answer: \
+         You don't have permissions to do that. (403)"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_failure_is_not_mistaken_for_the_same_answer() {
+    use axum::Router;
+    use axum::http::{StatusCode, header};
+    use axum::routing::{get, post};
+    let stack_map = r#"{"message":"Cannot invoke \"Object.toString()\" because x is null",
+        "via":[{"type":"java.lang.NullPointerException"}],"trace":["a.clj:1"]}"#;
+    let app = Router::new()
+        .route(
+            "/api/agent/v1/ping",
+            get(|| async { "{\"message\":\"pong\"}" }),
+        )
+        .route(
+            "/api/agent/v1/search",
+            post(move || async move {
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    stack_map,
+                )
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let o = tokio::task::spawn_blocking(move || {
+        compare_with(
+            &url,
+            "a@example.com",
+            "b@example.com",
+            &["search", "x", "--format", "json"],
+            &["--api", "e2"],
+        )
+    })
+    .await
+    .expect("compare ran");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the server failed to search (500)"),
+        "{stderr}"
+    );
+    assert!(o.stdout.is_empty());
 }

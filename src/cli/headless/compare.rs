@@ -14,18 +14,15 @@ use serde_json::{Value, json};
 use std::io::{IsTerminal, Write};
 
 fn outcome<T>(r: Result<T, ApiError>) -> Outcome<T> {
-    r.map_err(|e| compare::Failure {
-        status: e.status(),
-        message: e.to_string(),
-    })
+    r.map_err(compare::Failure::from)
 }
 
-/// Answers that say nothing about permissions — the server is unreachable, or neither user is
-/// accepted at all (a wrong secret) — mean there is nothing to compare.
+/// Answers that say nothing about permissions — the server is unreachable or failed, or neither
+/// user is accepted at all (a wrong secret) — mean there is nothing to compare.
 fn comparable<T, U>(a: &Result<T, ApiError>, b: &Result<U, ApiError>) -> Result<(), Failure> {
     let (ea, eb) = (a.as_ref().err(), b.as_ref().err());
     for e in [ea, eb].into_iter().flatten() {
-        if e.is_transport() {
+        if e.says_nothing_about_access() {
             return Err(Failure::from(e.clone()));
         }
     }
