@@ -10,6 +10,7 @@ pub mod grid;
 pub mod history;
 pub mod logging;
 pub mod portable;
+pub mod printable;
 pub mod query;
 pub mod sandbox;
 pub mod tui;

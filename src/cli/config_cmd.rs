@@ -30,7 +30,7 @@ pub fn run(action: ConfigAction, outer: &ConnArgs, ui: &UiArgs) -> ExitCode {
             let mut out = std::io::stdout();
             let code = rt.block_on(check(&conn, ui, &mut |line: &str| {
                 // A reader that went away (`| head`) does not change the verdict.
-                let _ = writeln!(out, "{line}");
+                let _ = writeln!(out, "{}", crate::printable::printable(line));
             }));
             ExitCode::from(code)
         }

@@ -11,7 +11,7 @@ use super::connect::{Connected, connect};
 use super::{Command, ConnArgs, EntityKind, HeadlessArgs, OutputFormat, QuerySpec, UiArgs};
 use crate::api::types::*;
 use crate::api::{ApiError, Client};
-use crate::data::Cell;
+use crate::printable::printable;
 use crate::query::Source;
 use lookup::{fields_of, find_field, kind_name, resolve_id};
 use output::{Output, write_output};
@@ -74,7 +74,7 @@ pub fn run(command: Command, conn: &ConnArgs, _ui: &UiArgs) -> ExitCode {
             // The users differ: the difference is on stdout, not an error.
             Ok(false) => ExitCode::from(1),
             Err(f) => {
-                eprintln!("mbx: {}", f.message);
+                eprintln!("mbx: {}", printable(&f.message));
                 // 1 means "they differ"; a failure to compare must not look like that.
                 ExitCode::from(if f.code == 1 { 2 } else { f.code })
             }
@@ -84,7 +84,7 @@ pub fn run(command: Command, conn: &ConnArgs, _ui: &UiArgs) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("mbx: {}", f.message);
+            eprintln!("mbx: {}", printable(&f.message));
             ExitCode::from(f.code)
         }
     }
@@ -420,12 +420,8 @@ async fn query(c: &Client, spec: &QuerySpec, all_pages: bool) -> Result<Output, 
         json: Value::Null,
         summary,
         headers: r.result.columns.iter().map(|c| c.name.clone()).collect(),
-        rows: r
-            .result
-            .rows
-            .iter()
-            .map(|row| row.iter().map(Cell::to_json).collect())
-            .collect(),
+        // every format reads the rows from the result itself
+        rows: Vec::new(),
         result: Some(r.result),
     })
 }

@@ -90,7 +90,7 @@ pub fn run(conn: &ConnArgs, ui: &UiArgs) -> ExitCode {
         let connected = match connect::connect_with(&settings, creds, conn.sandbox).await {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("mbx: {e}");
+                eprintln!("mbx: {}", crate::printable::printable(&e.to_string()));
                 return ExitCode::from(e.exit_code());
             }
         };

@@ -246,3 +246,55 @@ async fn data_commands_print_each_format() {
     assert_eq!(c, 4, "{err}");
     sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escape_sequences_from_a_server_never_reach_the_terminal() {
+    use axum::Router;
+    use axum::http::{StatusCode, header};
+    use axum::routing::get;
+    // A hostile 403: set the window title, clear the screen, turn the text red.
+    let app = Router::new().route(
+        "/api/agent/v1/ping",
+        get(|| async {
+            (
+                StatusCode::FORBIDDEN,
+                [(header::CONTENT_TYPE, "text/plain")],
+                "You \u{1b}]0;PWNED\u{7} \u{1b}[2J\u{1b}[31mdon't have permissions\u{9b}0m.",
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let o = tokio::task::spawn_blocking(move || {
+        mbx(&[
+            "ping",
+            "--url",
+            &url,
+            "--api",
+            "e2",
+            "--as",
+            "a@example.com",
+            "--secret-env",
+            SECRET_VAR,
+        ])
+    })
+    .await
+    .expect("mbx ran");
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 4, "{err}");
+    for stream in [&out, &err] {
+        assert!(
+            !stream.chars().any(|c| c.is_control() && c != '\n'),
+            "{stream:?}"
+        );
+    }
+    assert!(
+        err.contains("You \\u{1b}]0;PWNED\\u{7} \\u{1b}[2J\\u{1b}[31mdon't have permissions"),
+        "{err}"
+    );
+}

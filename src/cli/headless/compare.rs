@@ -10,6 +10,7 @@ use crate::api::{ApiError, Client};
 use crate::cli::connect::{Connected, connect};
 use crate::cli::{CompareArgs, CompareWhat, ConnArgs, OutputFormat};
 use crate::compare::{self, Comparison, Details, Outcome};
+use crate::printable::printable;
 use serde_json::{Value, json};
 use std::io::{IsTerminal, Write};
 
@@ -81,7 +82,13 @@ pub async fn run(args: CompareArgs, outer: &ConnArgs) -> Result<bool, Failure> {
             let v = serde_json::to_value(&c).unwrap_or(Value::Null);
             writeln!(stdout, "{v}")
         }
-        OutputFormat::Table | OutputFormat::Csv => write_text(&c, &mut stdout),
+        OutputFormat::Table | OutputFormat::Csv => {
+            // Names, messages and cells come from the server: no escape sequence reaches the terminal.
+            let mut text = Vec::new();
+            write_text(&c, &mut text).and_then(|_| {
+                stdout.write_all(printable(&String::from_utf8_lossy(&text)).as_bytes())
+            })
+        }
     };
     match written.and_then(|_| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

@@ -4,6 +4,7 @@
 use crate::cli::OutputFormat;
 use crate::data::ResultSet;
 use crate::export::ExportFormat;
+use crate::printable::printable;
 use serde_json::{Map, Value};
 use std::io::Write;
 
@@ -65,7 +66,7 @@ pub fn write_output(out: &Output, format: OutputFormat, w: &mut impl Write) -> s
         }
         OutputFormat::Table => {
             for line in &out.summary {
-                writeln!(w, "{line}")?;
+                writeln!(w, "{}", printable(line))?;
             }
             if !out.headers.is_empty() {
                 write_table(out, w)?;
@@ -89,7 +90,7 @@ fn write_table(out: &Output, w: &mut impl Write) -> std::io::Result<()> {
     use unicode_width::UnicodeWidthStr;
     const MAX_CELL: usize = 48;
     let cut = |s: String| -> String {
-        let s = s.replace(['\n', '\r', '\t'], " ");
+        let s = printable(&s.replace(['\n', '\r', '\t'], " ")).into_owned();
         if s.width() <= MAX_CELL {
             return s;
         }
@@ -103,13 +104,29 @@ fn write_table(out: &Output, w: &mut impl Write) -> std::io::Result<()> {
         t.push('…');
         t
     };
-    let cells: Vec<Vec<String>> = out
-        .rows
+    // A query's rows are formatted from its result twice (widths, then lines) rather than held
+    // as text: a large result would otherwise sit in memory once more per form.
+    let rows = || -> Box<dyn Iterator<Item = Vec<String>> + '_> {
+        match &out.result {
+            Some(rs) => Box::new(
+                rs.rows
+                    .iter()
+                    .map(move |r| r.iter().map(|c| cut(plain(&c.to_json()))).collect()),
+            ),
+            None => Box::new(
+                out.rows
+                    .iter()
+                    .map(move |r| r.iter().map(|v| cut(plain(v))).collect()),
+            ),
+        }
+    };
+    let headers: Vec<String> = out
+        .headers
         .iter()
-        .map(|r| r.iter().map(|v| cut(plain(v))).collect())
+        .map(|h| printable(h).into_owned())
         .collect();
-    let mut widths: Vec<usize> = out.headers.iter().map(|h| h.width()).collect();
-    for row in &cells {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    for row in rows() {
         for (i, c) in row.iter().enumerate() {
             if let Some(wd) = widths.get_mut(i) {
                 *wd = (*wd).max(c.width());
@@ -131,11 +148,11 @@ fn write_table(out: &Output, w: &mut impl Write) -> std::io::Result<()> {
         }
         writeln!(w, "{}", s.trim_end())
     };
-    line(&out.headers, w)?;
+    line(&headers, w)?;
     let rule: Vec<String> = widths.iter().map(|n| "-".repeat(*n)).collect();
     line(&rule, w)?;
-    for row in &cells {
-        line(row, w)?;
+    for row in rows() {
+        line(&row, w)?;
     }
     Ok(())
 }
@@ -173,5 +190,52 @@ mod tests {
             "1 rows\nA  B\n-  ---\n1  x,y\n   é\n"
         );
         assert!(render(OutputFormat::Json).contains("\"B\": \"x,y\""));
+    }
+
+    #[test]
+    fn a_table_of_a_result_shows_control_characters_as_text() {
+        use crate::data::{Cell, Column};
+        let rs = ResultSet {
+            columns: vec![
+                Column {
+                    name: "ID".into(),
+                    ..Column::default()
+                },
+                Column {
+                    name: "NAME\u{1b}[2J".into(),
+                    ..Column::default()
+                },
+            ],
+            rows: vec![
+                vec![Cell::Int(1), Cell::Text("\u{1b}]0;PWNED\u{7}x".into())].into_boxed_slice(),
+                vec![Cell::Int(22), Cell::Null].into_boxed_slice(),
+            ],
+        };
+        let out = Output {
+            json: Value::Null,
+            summary: vec!["2 rows in 1 ms".into()],
+            headers: rs.columns.iter().map(|c| c.name.clone()).collect(),
+            rows: Vec::new(),
+            result: Some(rs),
+        };
+        let mut buf = Vec::new();
+        write_output(&out, OutputFormat::Table, &mut buf).expect("writes");
+        let text = String::from_utf8(buf).expect("utf8");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+        assert_eq!(
+            text,
+            "2 rows in 1 ms\n\
+             ID  NAME\\u{1b}[2J\n\
+             --  --------------------\n\
+             1   \\u{1b}]0;PWNED\\u{7}x\n\
+             22\n"
+        );
+        // CSV is data for a pipe: the value goes out exactly as received
+        let mut buf = Vec::new();
+        write_output(&out, OutputFormat::Csv, &mut buf).expect("writes");
+        assert!(String::from_utf8_lossy(&buf).contains("\u{1b}]0;PWNED\u{7}x"));
     }
 }
