@@ -141,6 +141,11 @@ impl Serialize for Cell {
     }
 }
 
+/// The most cells (rows × columns, an empty row counting as one) one answer may hold: 10,000
+/// rows of 400 columns, far past any page the Agent API sends. The byte limit alone does not
+/// bound memory: 64 MB of `[0,0],` is ten million cells.
+pub const MAX_CELLS: usize = 4_000_000;
+
 /// Rows of a result: a list of rows, each a list of cells, decoded without an intermediate
 /// `serde_json::Value` tree.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -157,8 +162,11 @@ impl<'de> Deserialize<'de> for Rows {
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Rows, A::Error> {
                 let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0));
                 let mut width = 0;
-                while let Some(row) = seq.next_element_seed(RowSeed(width))? {
+                let mut left = MAX_CELLS;
+                while let Some(row) = seq.next_element_seed(RowSeed { width, left })? {
                     width = row.len();
+                    // RowSeed stops a row past the budget, so this cannot underflow
+                    left = left.saturating_sub(width.max(1));
                     rows.push(row);
                 }
                 // The list grew by doubling without a length hint: give back the slack.
@@ -170,27 +178,44 @@ impl<'de> Deserialize<'de> for Rows {
     }
 }
 
-/// Decodes one row, pre-sizing it from the previous row's width.
-struct RowSeed(usize);
+/// Decodes one row, pre-sizing it from the previous row's width, within what is `left` of
+/// the answer's cell budget.
+struct RowSeed {
+    width: usize,
+    left: usize,
+}
+
+fn too_many_cells<E: de::Error>() -> E {
+    E::custom(format_args!(
+        "the result has more than {MAX_CELLS} cells (rows × columns), more than mbx holds"
+    ))
+}
 
 impl<'de> DeserializeSeed<'de> for RowSeed {
     type Value = Box<[Cell]>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        struct RowVisitor(usize);
+        struct RowVisitor(RowSeed);
         impl<'de> Visitor<'de> for RowVisitor {
             type Value = Box<[Cell]>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a row (a list of values)")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut cells = Vec::with_capacity(self.0);
+                let RowSeed { width, left } = self.0;
+                if left == 0 {
+                    return Err(too_many_cells());
+                }
+                let mut cells = Vec::with_capacity(width.min(left));
                 while let Some(c) = seq.next_element::<Cell>()? {
+                    if cells.len() == left {
+                        return Err(too_many_cells());
+                    }
                     cells.push(c);
                 }
                 Ok(cells.into_boxed_slice())
             }
         }
-        d.deserialize_seq(RowVisitor(self.0))
+        d.deserialize_seq(RowVisitor(self))
     }
 }
 
@@ -225,6 +250,26 @@ impl ResultSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_past_the_cell_budget_is_refused() {
+        let decode = |json: &str| serde_json::from_str::<Rows>(json).map(|r| r.0.len());
+        // exactly the budget, in rows of ten cells
+        let row = format!("[{}]", ["0"; 10].join(","));
+        let at = format!("[{}]", vec![row.as_str(); MAX_CELLS / 10].join(","));
+        assert_eq!(decode(&at).ok(), Some(MAX_CELLS / 10));
+        let over = format!("[{},[0]]", &at[1..at.len() - 1]);
+        let e = decode(&over)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("more than 4000000 cells"), "{e}");
+        // one endless row, and endless empty rows, are stopped by the same budget
+        let wide = format!("[[{}]]", ["0"; MAX_CELLS + 1].join(","));
+        assert!(decode(&wide).is_err());
+        let empty = format!("[{}]", ["[]"; MAX_CELLS + 1].join(","));
+        assert!(decode(&empty).is_err());
+    }
 
     #[test]
     fn rows_decode_every_json_kind_exactly() {

@@ -94,6 +94,9 @@ pub enum ApiError {
     Html { status: u16, message: String },
     #[error("the server answered something that is not JSON ({status}): {preview}")]
     NotJson { status: u16, preview: String },
+    /// JSON, but not in the shape the Agent API answers with (or more than mbx holds).
+    #[error("the server's answer ({status}) is not what the Agent API sends: {detail}")]
+    Shape { status: u16, detail: String },
     #[error("the answer from {url} was cut off after {bytes} bytes ({status})")]
     Truncated {
         status: u16,
@@ -154,6 +157,7 @@ impl ApiError {
             | ApiError::Status { status, .. }
             | ApiError::Html { status, .. }
             | ApiError::NotJson { status, .. }
+            | ApiError::Shape { status, .. }
             | ApiError::Truncated { status, .. }
             | ApiError::Redirect { status, .. } => Some(*status),
             ApiError::QueryFailed { .. } => Some(202),
@@ -217,6 +221,7 @@ impl ApiError {
                 ApiError::Server { .. }
                     | ApiError::Html { .. }
                     | ApiError::NotJson { .. }
+                    | ApiError::Shape { .. }
                     | ApiError::Redirect { .. }
                     | ApiError::Unsupported { .. }
                     | ApiError::Config(_)

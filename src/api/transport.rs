@@ -58,9 +58,13 @@ impl Raw {
 
     /// The body as text with every credential this request carried replaced.
     pub fn text(&self) -> String {
-        let text = String::from_utf8_lossy(&self.body);
+        self.redacted(&String::from_utf8_lossy(&self.body))
+    }
+
+    /// `text` with every credential this request carried replaced.
+    fn redacted(&self, text: &str) -> String {
         let secrets: Vec<&str> = self.redactions.iter().map(Secret::expose).collect();
-        super::log::redact(&text, &secrets)
+        super::log::redact(text, &secrets)
     }
 
     fn looks_html(&self) -> bool {
@@ -94,9 +98,10 @@ impl Raw {
             };
         }
         if e.is_data() {
-            return ApiError::NotJson {
+            // serde quotes the value it did not expect, which may be an echoed credential
+            return ApiError::Shape {
                 status: self.status,
-                preview: format!("unexpected JSON shape: {e}"),
+                detail: self.redacted(&e.to_string()),
             };
         }
         ApiError::NotJson {
@@ -454,5 +459,19 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("not JSON") && !e.contains("SEKRET"), "{e}");
+        // valid JSON of the wrong shape says so, and the value serde quotes is redacted too
+        let r = raw(200, "application/json", r#"{"id": "SEKRET-TOKEN"}"#);
+        let e = r
+            .json::<std::collections::HashMap<String, i64>>("u")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.starts_with(
+                "the server's answer (200) is not what the Agent API sends: invalid type"
+            ),
+            "{e}"
+        );
+        assert!(!e.contains("SEKRET"), "{e}");
     }
 }
