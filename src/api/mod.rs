@@ -174,11 +174,26 @@ impl Client {
     /// A client whose token ages are measured with `clock` (tests move it instead of sleeping).
     pub fn with_clock(config: ClientConfig, clock: Arc<dyn Clock>) -> Result<Client, ApiError> {
         let base = config.base_url.trim().trim_end_matches('/').to_string();
-        let parsed = reqwest::Url::parse(&base)
-            .map_err(|e| ApiError::Config(format!("invalid server URL {base:?}: {e}")))?;
+        let parsed = reqwest::Url::parse(&base).map_err(|e| {
+            // whatever stands before an `@` may be a password
+            let shown = match base.rsplit_once('@') {
+                Some((_, host)) => format!("…@{host}"),
+                None => base.clone(),
+            };
+            ApiError::Config(format!("invalid server URL {shown:?}: {e}"))
+        })?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(ApiError::Config(format!(
                 "invalid server URL {base:?}: use http:// or https://"
+            )));
+        }
+        // Credentials in the URL would be echoed in every error, log line and curl command,
+        // and the Authorization header they stand for is the one a JWT uses.
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(ApiError::Config(format!(
+                "invalid server URL {}: remove the user name and password from it \
+                 (mbx signs in with the JWT secret, a session or an API key)",
+                without_credentials(&parsed)
             )));
         }
         match &config.auth {
@@ -392,6 +407,14 @@ pub fn decode_query_result(body: &[u8]) -> Result<QueryResult, ApiError> {
     surface::decode_execute(body)
 }
 
+/// `url` as text with its user name and password left out.
+fn without_credentials(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,6 +432,22 @@ mod tests {
         assert!(e.to_string().contains("use http:// or https://"), "{e}");
         let empty = AuthConfig::Jwt(JwtConfig::new(Secret::new(""), "a@x"));
         assert!(Client::new(ClientConfig::new("http://x", empty)).is_err());
+        let e = Client::new(ClientConfig::new(
+            "https://me:PW-SECRET@metabase.example/",
+            auth.clone(),
+        ))
+        .expect_err("credentials in the URL");
+        assert_eq!(
+            e.to_string(),
+            "invalid server URL https://metabase.example/: remove the user name and password \
+             from it (mbx signs in with the JWT secret, a session or an API key)"
+        );
+        let e = Client::new(ClientConfig::new(
+            "http://me:PW-SECRET@x:99999",
+            auth.clone(),
+        ))
+        .expect_err("bad port");
+        assert!(!e.to_string().contains("PW-SECRET"), "{e}");
         let c = Client::new(ClientConfig::new("http://x/", auth)).expect("client");
         assert_eq!(c.base_url(), "http://x");
         assert!(!format!("{c:?}").contains("s3cret-value"));
