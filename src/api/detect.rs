@@ -68,8 +68,18 @@ pub fn decide(probe: Probe, status: u16, body: &str) -> Decision {
     if status == 403 && body.contains("unsupported_scope") || body.contains("scope_not_permitted") {
         return Decision::Scoped;
     }
-    let unknown =
-        || Decision::Unknown(format!("{probe:?} answered {status}: {}", first_line(body)));
+    let unknown = || {
+        let (method, path, _) = probe.request();
+        let lower = body.get(..15).unwrap_or(body).to_ascii_lowercase();
+        let said = if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+            format!("an HTML page: {}", super::transport::html_message(body))
+        } else {
+            first_line(body).to_string()
+        };
+        Decision::Unknown(format!(
+            "{method} /api/agent{path} answered {status}: {said}"
+        ))
+    };
     match (probe, status) {
         (Probe::Ping, 200) => Decision::Next(Probe::ExecuteQueryEmpty),
         (Probe::Ping, 402) => Decision::Unlicensed,
@@ -119,6 +129,20 @@ mod tests {
 
     const PONG: (Probe, u16, &str) = (Probe::Ping, 200, r#"{"message":"pong"}"#);
     const NOT_FOUND: &str = "API endpoint does not exist.";
+
+    #[test]
+    fn an_unknown_answer_names_the_request_and_the_page_text() {
+        let page = "<!DOCTYPE html><html><head><title>x</title></head>\
+                    <body><h1>Not Implemented</h1></body></html>";
+        let (d, _) = walk(&[PONG, (Probe::ExecuteQueryEmpty, 501, page)]);
+        assert_eq!(
+            d,
+            Decision::Unknown(
+                "POST /api/agent/v2/execute-query answered 501: an HTML page: Not Implemented"
+                    .into()
+            )
+        );
+    }
 
     #[test]
     fn the_v2_tools_era_answers_the_first_question() {

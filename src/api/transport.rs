@@ -90,6 +90,12 @@ impl Raw {
                 message: html_message(&self.text()),
             };
         }
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return ApiError::NotJson {
+                status: self.status,
+                preview: "an empty body".into(),
+            };
+        }
         if e.is_eof() {
             return ApiError::Truncated {
                 status: self.status,
@@ -459,6 +465,12 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("not JSON") && !e.contains("SEKRET"), "{e}");
+        let r = raw(200, "application/json", "");
+        let e = r.json::<Value>("u").err().map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("the server answered something that is not JSON (200): an empty body")
+        );
         // valid JSON of the wrong shape says so, and the value serde quotes is redacted too
         let r = raw(200, "application/json", r#"{"id": "SEKRET-TOKEN"}"#);
         let e = r
