@@ -12,6 +12,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::time::Instant;
 
+/// A session token longer than this is not one (Metabase's are 36-character UUIDs).
+const MAX_SESSION_TOKEN: usize = 1024;
+
 /// A request: method, path from the server root, query, JSON body, and what it is for.
 pub(super) struct Req {
     method: reqwest::Method,
@@ -178,15 +181,27 @@ impl Client {
         }
         let url = self.url_for(&req.path);
         let v: Value = raw.json(&url)?;
-        v.get("session_token")
+        let token = v
+            .get("session_token")
             .or_else(|| v.get("id"))
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
-            .map(Secret::new)
             .ok_or_else(|| ApiError::NotJson {
                 status: raw.status,
                 preview: "the session answer carries no session_token".into(),
-            })
+            })?;
+        // Metabase's session ids are UUIDs; the token goes into a header on every request, so
+        // one that could not be a header value, or is absurdly long, is refused here, once.
+        if token.len() > MAX_SESSION_TOKEN || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ApiError::Shape {
+                status: raw.status,
+                detail: format!(
+                    "the session token is not a header-safe value of at most \
+                     {MAX_SESSION_TOKEN} characters"
+                ),
+            });
+        }
+        Ok(Secret::new(token))
     }
 
     pub(super) async fn send(&self, req: &Req, cred: Cred<'_>) -> Result<Raw, ApiError> {

@@ -86,6 +86,33 @@ async fn an_html_page_names_its_text() {
 }
 
 #[tokio::test]
+async fn a_session_token_that_cannot_be_a_header_is_refused_once() {
+    for token in ["SESSION\r\nX-Injected: 1".to_string(), "S".repeat(10_000)] {
+        let body = serde_json::json!({ "id": token }).to_string();
+        let app = Router::new().route(
+            "/auth/sso/to_session",
+            post(move || async move { ([(header::CONTENT_TYPE, "application/json")], body) }),
+        );
+        let mut config = forced(&serve(app).await);
+        if let mbx::api::AuthConfig::Jwt(j) = config.auth {
+            config.auth = mbx::api::AuthConfig::Session(j);
+        }
+        let client = mbx::api::Client::new(config).expect("client");
+        let e = client.ping().await.expect_err("must fail");
+        assert!(
+            e.to_string()
+                .contains("the session token is not a header-safe value of at most 1024"),
+            "{e}"
+        );
+        assert_eq!(
+            client.log().entries().len(),
+            1,
+            "no request carried the token"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_session_exchange_answered_with_html_is_reported_as_html() {
     let page = "<html><body><p>POST not valid for JWT SSO requests</p></body></html>";
     let app = Router::new()
