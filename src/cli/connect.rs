@@ -11,6 +11,9 @@ use crate::config::{self, ConfigError, SecretSource, Settings};
 use crate::sandbox::{self, Profile, Sandbox, SandboxConfig};
 
 /// Who the sandbox acts as when no `--email` is given.
+/// The longest `--timeout`: longer is a typo, and a far-future deadline is a hang.
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
+
 pub const DEFAULT_SANDBOX_EMAIL: &str = "analyst@example.com";
 
 /// A client, and the sandbox it talks to when there was no `--url`.
@@ -46,8 +49,10 @@ pub enum ConnectError {
     MissingApiKey,
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("--timeout (or the profile's timeout) must be at least 1 second")]
-    ZeroTimeout,
+    #[error(
+        "--timeout (or the profile's timeout) must be from 1 second to {MAX_TIMEOUT_SECS} (a day)"
+    )]
+    TimeoutRange,
     #[error("the client does not speak the sandbox's {0} profile yet: use --sandbox e2 or e3")]
     SandboxProfile(&'static str),
     #[error("cannot start the built-in sandbox: {0}")]
@@ -159,8 +164,8 @@ pub async fn connect_with(
     creds: Credentials,
     sandbox_profile: Option<SandboxProfile>,
 ) -> Result<Connected, ConnectError> {
-    if s.timeout.is_zero() {
-        return Err(ConnectError::ZeroTimeout);
+    if s.timeout.is_zero() || s.timeout > std::time::Duration::from_secs(MAX_TIMEOUT_SECS) {
+        return Err(ConnectError::TimeoutRange);
     }
     let mode = s.auth;
     let (base_url, secret, email, sandbox, sandbox_era) = match &s.url {

@@ -128,6 +128,22 @@ async fn failures_exit_with_their_codes_and_one_line() {
         "mbx: no server at http://127.0.0.1:9: connection refused"
     );
 
+    // a deadline millions of years away would be a hang, not a timeout
+    let o = mbx(&[
+        "ping",
+        "--url",
+        "http://127.0.0.1:9",
+        "--as",
+        "a@x",
+        "--secret-env",
+        SECRET_VAR,
+        "--timeout",
+        "99999999999999",
+    ]);
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains("must be from 1 second to 86400"), "{err}");
+
     let o = mbx(&["query", "--table", "1", "--filter", "TOTAL bigger 5"]);
     let (_, err) = text(&o);
     assert_eq!(code(&o), 2, "{err}");
