@@ -105,6 +105,11 @@ pub enum ApiError {
     },
     #[error("the answer from {url} is larger than the {limit}-byte limit")]
     TooLarge { limit: usize, url: String },
+    #[error(
+        "the answer holds more than {limit} cells (rows × columns), more than mbx keeps in \
+         memory: ask for fewer rows or columns"
+    )]
+    TooManyCells { limit: usize },
     #[error("the server redirected ({status}) to {location}: point --url at Metabase itself")]
     Redirect { status: u16, location: String },
     #[error("no server at {url}: connection refused")]
@@ -240,6 +245,7 @@ impl ApiError {
                 | ApiError::Transport { .. }
                 | ApiError::Truncated { .. }
                 | ApiError::TooLarge { .. }
+                | ApiError::TooManyCells { .. }
         )
     }
 }

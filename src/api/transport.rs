@@ -103,6 +103,11 @@ impl Raw {
                 url: url.to_string(),
             };
         }
+        if e.is_data() && e.to_string().starts_with(crate::data::TOO_MANY_CELLS) {
+            return ApiError::TooManyCells {
+                limit: crate::data::MAX_CELLS,
+            };
+        }
         if e.is_data() {
             // serde quotes the value it did not expect, which may be an echoed credential
             return ApiError::Shape {
@@ -470,6 +475,17 @@ mod tests {
         assert_eq!(
             e.as_deref(),
             Some("the server answered something that is not JSON (200): an empty body")
+        );
+        // more cells than the client holds is named as that, not as a bad answer
+        let rows = format!("[[{}]]", ["0"; crate::data::MAX_CELLS + 1].join(","));
+        let e = raw(202, "application/json", &rows)
+            .json::<crate::data::Rows>("u")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.starts_with("the answer holds more than 4000000 cells (rows × columns)"),
+            "{e}"
         );
         // valid JSON of the wrong shape says so, and the value serde quotes is redacted too
         let r = raw(200, "application/json", r#"{"id": "SEKRET-TOKEN"}"#);
