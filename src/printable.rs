@@ -21,9 +21,24 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// C0 and C1 controls and DEL; newline and tab lay text out and cannot start a sequence.
+/// C0 and C1 controls and DEL (newline and tab lay text out and cannot start a sequence), and
+/// the invisible characters that make text read other than it is: bidirectional overrides and
+/// isolates (which can reorder a line, "Trojan Source"), zero-width spaces and marks, the BOM.
+/// The zero-width joiners stay: scripts and emoji need them.
 fn is_unsafe(c: char) -> bool {
-    c.is_control() && c != '\n' && c != '\t'
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
 }
 
 #[cfg(test)]
@@ -44,8 +59,16 @@ mod tests {
     }
 
     #[test]
+    fn invisible_reordering_characters_become_visible() {
+        assert_eq!(
+            printable("admin\u{202e}txt.exe\u{2066}x\u{200b}y"),
+            "admin\\u{202e}txt.exe\\u{2066}x\\u{200b}y"
+        );
+    }
+
+    #[test]
     fn ordinary_text_is_not_copied() {
-        let text = "naïve café — 100 % 日本\n\tok";
+        let text = "naïve café — 100 % 日本 👩\u{200d}💻\n\tok";
         assert!(matches!(printable(text), Cow::Borrowed(t) if t == text));
     }
 }
