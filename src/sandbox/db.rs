@@ -4,6 +4,10 @@
 //! The in-memory database lives in SQLite's `memdb` VFS rather than a shared cache: a shared
 //! cache serializes every statement behind one mutex, so one slow query would stall every
 //! other user's, and its time limit would not start until it got its turn.
+//!
+//! How many queries run at once is bounded, per caller and in all: each running query holds a
+//! connection with its page cache and statement cache, and a thread. A caller who floods the
+//! server waits for their own turns; other callers' queries still start at once.
 
 use super::SandboxConfig;
 use super::catalog::{Catalog, Database, Field, Table, humanize};
@@ -11,8 +15,15 @@ use super::generate::{TableSpec, world};
 use super::stats::{Family, fingerprint, list_values};
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OpenFlags};
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// Queries one caller may run at once; more wait for their turn, within their time limit.
+const PER_CALLER: usize = 4;
+/// Queries that may run at once in all.
+const AT_ONCE: usize = 16;
 
 pub struct Db {
     /// How to open another connection to the same data.
@@ -21,6 +32,9 @@ pub struct Db {
     /// Keeps an in-memory database alive while the sandbox runs.
     _anchor: Mutex<Connection>,
     idle: Mutex<Vec<Connection>>,
+    running: Arc<Semaphore>,
+    /// One gate per caller (the sandbox's users are a fixed few, so the map stays small).
+    callers: Mutex<HashMap<i64, Arc<Semaphore>>>,
 }
 
 /// Rows of a finished query.
@@ -30,7 +44,7 @@ pub struct Rows {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("the query ran longer than {0} ms and was stopped")]
+    #[error("the query did not finish within {0} ms and was stopped")]
     Timeout(u64),
     #[error("{}", database_message(.0))]
     Sql(#[from] rusqlite::Error),
@@ -78,6 +92,8 @@ impl Db {
             flags,
             _anchor: Mutex::new(anchor),
             idle: Mutex::new(Vec::new()),
+            running: Arc::new(Semaphore::new(AT_ONCE)),
+            callers: Mutex::new(HashMap::new()),
         };
         Ok((db, catalog))
     }
@@ -101,20 +117,40 @@ impl Db {
         }
     }
 
-    /// Runs one parameterized SELECT on a pooled connection, stopping it `timeout_ms` after
-    /// this call: time spent waiting for a thread counts against the limit too.
+    fn gate(&self, caller: i64) -> Arc<Semaphore> {
+        let mut callers = self.callers.lock().unwrap_or_else(|e| e.into_inner());
+        callers
+            .entry(caller)
+            .or_insert_with(|| Arc::new(Semaphore::new(PER_CALLER)))
+            .clone()
+    }
+
+    /// Runs one parameterized SELECT for `caller` on a pooled connection, stopping it
+    /// `timeout_ms` after this call: time spent waiting for a turn counts against the limit.
     pub async fn query(
-        self: &std::sync::Arc<Self>,
+        self: &Arc<Self>,
+        caller: i64,
         sql: String,
         params: Vec<Sql>,
         timeout_ms: u64,
     ) -> Result<Rows, RunError> {
         let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+        let by = tokio::time::Instant::from_std(deadline);
+        let Ok(Ok(mine)) = tokio::time::timeout_at(by, self.gate(caller).acquire_owned()).await
+        else {
+            return Err(RunError::Timeout(timeout_ms));
+        };
+        let Ok(Ok(slot)) = tokio::time::timeout_at(by, self.running.clone().acquire_owned()).await
+        else {
+            return Err(RunError::Timeout(timeout_ms));
+        };
         let conn = self.take()?;
         let db = self.clone();
         let task = tokio::task::spawn_blocking(move || {
             let result = run_until(&conn, &sql, &params, deadline);
             db.give_back(conn);
+            // the turns end with the query itself, even if its request has gone away
+            drop((mine, slot));
             result
         });
         match task.await {
@@ -290,12 +326,17 @@ mod tests {
         let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
                        SELECT count(*) FROM c";
         let started = std::time::Instant::now();
-        let r = db.query(endless.into(), Vec::new(), 50).await;
+        let r = db.query(1, endless.into(), Vec::new(), 50).await;
         assert!(matches!(r, Err(RunError::Timeout(50))), "{:?}", r.err());
         assert!(started.elapsed() < Duration::from_secs(5));
         // the connection goes back to the pool in a usable state
         let r = db
-            .query("SELECT count(*) FROM \"ORDERS\"".into(), Vec::new(), 5000)
+            .query(
+                1,
+                "SELECT count(*) FROM \"ORDERS\"".into(),
+                Vec::new(),
+                5000,
+            )
             .await
             .unwrap();
         assert_eq!(r.rows[0][0], Sql::Integer(10_000));
@@ -312,13 +353,18 @@ mod tests {
         let db = Arc::new(db);
         let slow = tokio::spawn({
             let db = db.clone();
-            async move { db.query(ENDLESS.into(), Vec::new(), 3000).await }
+            async move { db.query(1, ENDLESS.into(), Vec::new(), 3000).await }
         });
         // let the slow one start first
         tokio::time::sleep(Duration::from_millis(100)).await;
         let started = Instant::now();
         let quick = db
-            .query("SELECT count(*) FROM \"PRODUCTS\"".into(), Vec::new(), 3000)
+            .query(
+                1,
+                "SELECT count(*) FROM \"PRODUCTS\"".into(),
+                Vec::new(),
+                3000,
+            )
             .await
             .unwrap();
         let waited = started.elapsed();
@@ -340,7 +386,7 @@ mod tests {
         let runs: Vec<_> = (0..4)
             .map(|_| {
                 let db = db.clone();
-                tokio::spawn(async move { db.query(ENDLESS.into(), Vec::new(), 300).await })
+                tokio::spawn(async move { db.query(1, ENDLESS.into(), Vec::new(), 300).await })
             })
             .collect();
         for run in runs {
@@ -354,11 +400,45 @@ mod tests {
         );
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flooding_caller_waits_for_their_own_turns() {
+        let (db, _) = Db::build(&SandboxConfig::default()).unwrap();
+        let db = Arc::new(db);
+        let flood: Vec<_> = (0..3 * PER_CALLER)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move { db.query(1, ENDLESS.into(), Vec::new(), 1500).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // only the caller's own share of the server is taken
+        assert_eq!(db.running.available_permits(), AT_ONCE - PER_CALLER);
+        let started = Instant::now();
+        let quick = db
+            .query(
+                2,
+                "SELECT count(*) FROM \"PRODUCTS\"".into(),
+                Vec::new(),
+                1500,
+            )
+            .await
+            .unwrap();
+        assert_eq!(quick.rows[0][0], Sql::Integer(200));
+        assert!(started.elapsed() < Duration::from_millis(1000));
+        // every flooding query ends at its own deadline, waiting or running
+        for f in flood {
+            let r = f.await.unwrap();
+            assert!(matches!(r, Err(RunError::Timeout(1500))), "{:?}", r.err());
+        }
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(db.running.available_permits(), AT_ONCE);
+    }
+
     #[tokio::test]
     async fn a_prepare_error_does_not_carry_the_statement() {
         let (db, _) = Db::build(&SandboxConfig::default()).unwrap();
         let r = Arc::new(db)
-            .query("SELECT nope FROM \"PRODUCTS\"".into(), Vec::new(), 5000)
+            .query(1, "SELECT nope FROM \"PRODUCTS\"".into(), Vec::new(), 5000)
             .await;
         let message = r.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(message.contains("no such column"), "{message}");
@@ -369,7 +449,7 @@ mod tests {
     async fn pooled_connections_are_read_only() {
         let (db, _) = Db::build(&SandboxConfig::default()).unwrap();
         let r = Arc::new(db)
-            .query("DELETE FROM \"ORDERS\"".into(), Vec::new(), 5000)
+            .query(1, "DELETE FROM \"ORDERS\"".into(), Vec::new(), 5000)
             .await;
         assert!(matches!(r, Err(RunError::Sql(_))));
     }

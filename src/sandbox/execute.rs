@@ -143,6 +143,7 @@ pub(super) async fn run(
             let outcome = state
                 .db
                 .query(
+                    who.user.id,
                     c.sql.clone(),
                     c.params.clone(),
                     state.config.query_timeout_ms,

@@ -206,6 +206,7 @@ async fn run(
     let rows = state
         .db
         .query(
+            who.user.id,
             compiled.sql.clone(),
             compiled.params.clone(),
             state.config.query_timeout_ms,
