@@ -29,3 +29,15 @@ pub fn assert_no_secret(text: &str, secrets: &[&str]) {
         );
     }
 }
+
+/// Serves `app` on a free loopback port; the server lives as long as the test's runtime.
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}

@@ -199,13 +199,7 @@ async fn a_server_failure_is_not_mistaken_for_the_same_answer() {
                 )
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let url = serve(app).await;
     let o = tokio::task::spawn_blocking(move || {
         compare_with(
             &url,

@@ -279,13 +279,7 @@ async fn escape_sequences_from_a_server_never_reach_the_terminal() {
             )
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let url = serve(app).await;
     let o = tokio::task::spawn_blocking(move || {
         mbx(&[
             "ping",

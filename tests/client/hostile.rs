@@ -13,16 +13,6 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-/// Serves `app` on a free loopback port; the server lives as long as the test's runtime.
-async fn serve(app: Router) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}")
-}
-
 /// A raw TCP server that runs `handle` on each connection (for answers axum cannot give).
 async fn raw_server<F, Fut>(handle: F) -> String
 where

@@ -94,14 +94,7 @@ async fn recording_server(seen: Seen) -> String {
             "/api/agent/v1/ping",
             get(|| async { (StatusCode::OK, "not json {") }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}")
+    serve(app).await
 }
 
 async fn exercise(client: &Client) -> String {
